@@ -1,0 +1,59 @@
+// One esbuild context per target: the extension (node/cjs, `vscode` external), the CLI (node/cjs,
+// with a shebang), the extension-host test suite, and the webview pages (browser). Type-checking is
+// `npm run typecheck`, separately.
+import * as esbuild from 'esbuild';
+import { readdirSync, existsSync } from 'node:fs';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
+};
+
+const webviewEntries = existsSync('src/webview')
+  ? readdirSync('src/webview').filter((f) => /^[a-z-]+\.ts$/.test(f) && f !== 'protocol.ts').map((f) => `src/webview/${f}`)
+  : [];
+
+const configs = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The extension-host suite: loaded by VS Code from dist-test/, never packaged.
+  {
+    ...node,
+    minify: false,
+    sourcemap: 'inline',
+    entryPoints: ['test/vscode/index.ts'],
+    outfile: 'dist-test/vscode/index.js',
+    external: ['vscode', 'mocha'],
+  },
+];
+if (webviewEntries.length > 0) {
+  configs.push({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+    entryPoints: webviewEntries,
+    outdir: 'dist/webview',
+  });
+}
+
+const contexts = await Promise.all(configs.filter((c) => c.entryPoints.every((e) => existsSync(e))).map((c) => esbuild.context(c)));
+if (watch) {
+  await Promise.all(contexts.map((c) => c.watch()));
+  console.log('esbuild: watching for changes');
+} else {
+  await Promise.all(contexts.map((c) => c.rebuild()));
+  await Promise.all(contexts.map((c) => c.dispose()));
+}

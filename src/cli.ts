@@ -1,0 +1,165 @@
+/**
+ * `singer-replication`: the headless front. Same core, same database as the extension; exit codes,
+ * JSON fields and log lines are a contract scripts rely on (DESIGN §5).
+ */
+import { parseArgs } from 'node:util';
+import { addCommand } from './cli/addCommand';
+import { COMMAND_HELP, USAGE } from './cli/help';
+import { jobsCommand, logCommand, runCommand, stateCommand, stopCommand } from './cli/jobCommands';
+import { listCommand } from './cli/listCommand';
+import { processIo, type Io } from './cli/output';
+import { Engine, checkName } from './core/engine';
+import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
+import { nextRunAt, scheduleCommand, validateCronExpression, DEFAULT_FREQUENCY_MS } from './cli/scheduleCommand';
+
+const GLOBAL = { workspace: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof SingerError) {
+      io.err(`singer-replication: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`singer-replication: ${err.message}. See \`singer-replication --help\`.`);
+      return ExitCode.usage;
+    }
+    io.err(`singer-replication: unexpected error: ${errorMessage(err)}`);
+    if (process.env.SINGER_DEBUG) io.err(String((err as Error).stack));
+    return ExitCode.failed;
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const commandIndex = argv.findIndex((a, i) => !a.startsWith('-') && !['--workspace', '--database'].includes(argv[i - 1] ?? ''));
+  const globalArgs = commandIndex < 0 ? argv : argv.slice(0, commandIndex);
+  const command = commandIndex < 0 ? undefined : argv[commandIndex]!;
+  const rest = commandIndex < 0 ? [] : argv.slice(commandIndex + 1);
+  const g = parseArgs({ args: globalArgs, options: GLOBAL, strict: true }).values;
+  if (command === undefined || command === 'help') {
+    if (command === 'help' && rest[0] && COMMAND_HELP[rest[0]]) io.out(COMMAND_HELP[rest[0]]!);
+    else io.out(USAGE);
+    return g.help || command === 'help' ? 0 : ExitCode.usage;
+  }
+  if (!(command in COMMAND_HELP)) throw usageError(`unknown command "${command}". Run \`singer-replication --help\` for the list.`);
+  if (rest.includes('--help') || rest.includes('-h') || g.help) {
+    io.out(COMMAND_HELP[command]!);
+    return 0;
+  }
+  const engine = new Engine({
+    workspace: g.workspace ?? process.cwd(),
+    ...(g.database === undefined ? {} : { databasePath: g.database }),
+  });
+  const name = (positionals: string[], extra = 0): string => {
+    if (positionals.length === 0) throw usageError(`${command} needs an integration NAME. See \`singer-replication ${command} --help\`.`);
+    if (positionals.length > 1 + extra) throw usageError(`${command} takes ${extra ? 'NAME [JOB]' : 'one NAME'}; got "${positionals.join(' ')}".`);
+    checkName(positionals[0]!);
+    return positionals[0]!;
+  };
+
+  switch (command) {
+    case 'add': {
+      const { values: v, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          tap: { type: 'string' },
+          target: { type: 'string' },
+          'tap-config': { type: 'string' },
+          'target-config': { type: 'string' },
+          catalog: { type: 'string' },
+          frequency: { type: 'string' },
+          cron: { type: 'string' },
+          timezone: { type: 'string' },
+          paused: { type: 'boolean', default: false },
+          env: { type: 'string', multiple: true, default: [] },
+        },
+      });
+      return addCommand(
+        engine,
+        {
+          name: name(positionals),
+          tap: v.tap,
+          target: v.target,
+          tapConfig: v['tap-config'],
+          targetConfig: v['target-config'],
+          catalog: v.catalog,
+          frequency: v.frequency,
+          cron: v.cron,
+          timezone: v.timezone,
+          paused: v.paused,
+          env: v.env,
+        },
+        io,
+        validateCronExpression,
+      );
+    }
+    case 'list': {
+      const { values: v } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+      return listCommand(engine, v.json, io, nextRunAt, DEFAULT_FREQUENCY_MS);
+    }
+    case 'run': {
+      const { values: v, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'full-refresh': { type: 'boolean', default: false }, 'grace-period': { type: 'string' } },
+      });
+      const grace = seconds(v['grace-period']);
+      return runCommand(engine, name(positionals), { fullRefresh: v['full-refresh'], ...(grace === undefined ? {} : { gracePeriodSeconds: grace }) }, io);
+    }
+    case 'stop': {
+      const { values: v, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { 'grace-period': { type: 'string' } } });
+      return stopCommand(engine, name(positionals), seconds(v['grace-period']), io);
+    }
+    case 'jobs': {
+      const { values: v, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+      return jobsCommand(engine, name(positionals), v.json, io);
+    }
+    case 'log': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      return logCommand(engine, name(positionals, 1), positionals[1], io);
+    }
+    case 'state': {
+      const { values: v, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { json: { type: 'boolean', default: false }, reset: { type: 'boolean', default: false } },
+      });
+      return stateCommand(engine, name(positionals), { json: v.json, reset: v.reset }, io);
+    }
+    case 'pause':
+    case 'resume': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const it = await engine.setPaused(name(positionals), command === 'pause');
+      io.out(it.paused ? `${it.name} is paused: no scheduled job starts (a manual run still works).` : `${it.name} resumed its schedule.`);
+      return 0;
+    }
+    case 'remove': {
+      const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+      const n = name(positionals);
+      await engine.remove(n);
+      io.out(`removed ${n} with its job history, logs and saved state.`);
+      return 0;
+    }
+    case 'schedule': {
+      parseArgs({ args: rest, options: {} });
+      return scheduleCommand(engine, io);
+    }
+  }
+  throw usageError(`unknown command "${command}".`);
+}
+
+function seconds(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < 0) throw usageError(`--grace-period ${text} is not a number of seconds (>= 0).`);
+  return n;
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

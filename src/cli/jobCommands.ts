@@ -1,0 +1,146 @@
+/** `run`, `stop`, `jobs`, `log`, `state`: jobs as scripts see them (DESIGN §5). */
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+import type { Engine } from '../core/engine';
+import { BusyError, ExitCode, usageError } from '../core/errors';
+import { formatJobId, totalRecords } from '../core/jobs';
+import type { Job, JobStatus } from '../core/model';
+import { json, table, type Io } from './output';
+
+const EXIT_BY_STATUS: Partial<Record<JobStatus, number>> = {
+  Succeeded: ExitCode.ok,
+  Failed: ExitCode.failed,
+  Cancelled: ExitCode.cancelled,
+  Interrupted: ExitCode.failed,
+};
+
+export async function runCommand(
+  engine: Engine,
+  name: string,
+  opts: { fullRefresh: boolean; gracePeriodSeconds?: number },
+  io: Io,
+): Promise<number> {
+  let running;
+  try {
+    running = await engine.start(name, {
+      trigger: 'manual',
+      fullRefresh: opts.fullRefresh,
+      ...(opts.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: opts.gracePeriodSeconds }),
+    });
+  } catch (err) {
+    if (err instanceof BusyError) {
+      io.err(err.message);
+      return ExitCode.busy;
+    }
+    throw err;
+  }
+  io.err(`job ${running.jobId} of ${name} started; log: ${engine.paths.relative(engine.paths.logFile(name, running.jobId))}`);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      io.err(`${signal}: stopping the extraction (the target loads what was extracted; Ctrl-C again to kill the tap now)`);
+      running.stop();
+    } else {
+      running.kill();
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const job = await running.done;
+    io.err(summary(job));
+    return EXIT_BY_STATUS[job.status] ?? ExitCode.failed;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function stopCommand(engine: Engine, name: string, gracePeriodSeconds: number | undefined, io: Io): Promise<number> {
+  const job = await engine.stop(name, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds });
+  if (!job) {
+    io.err(`${name} has no job running; nothing to stop.`);
+    return ExitCode.nothingRunning;
+  }
+  io.out(summary(job));
+  return ExitCode.ok;
+}
+
+export function summary(job: Job): string {
+  const n = totalRecords(job.records);
+  const streams = Object.entries(job.records)
+    .map(([s, c]) => `${s} ${c}`)
+    .join(', ');
+  return `job ${job.id} of ${job.integration} ${job.status}: ${n} records${streams ? ` (${streams})` : ''}${job.error ? `; ${job.error}` : ''}`;
+}
+
+/** The fields scripts rely on, in a fixed order. */
+export function jobJson(j: Job): Record<string, unknown> {
+  return {
+    id: j.id,
+    integration: j.integration,
+    status: j.status,
+    trigger: j.trigger,
+    startedAt: j.startedAt,
+    endedAt: j.endedAt,
+    records: j.records,
+    tapExitCode: j.tapExitCode,
+    targetExitCode: j.targetExitCode,
+    error: j.error,
+    logFile: j.logFile,
+    stateSaved: j.stateSaved,
+    fullRefresh: j.fullRefresh,
+  };
+}
+
+export async function jobsCommand(engine: Engine, name: string, asJson: boolean, io: Io): Promise<number> {
+  const jobs = await engine.jobs(name);
+  if (asJson) {
+    io.out(json(jobs.map(jobJson)));
+    return 0;
+  }
+  if (jobs.length === 0) {
+    io.out(`${name} has no jobs yet. Start one with \`singer-replication run ${name}\`.`);
+    return 0;
+  }
+  const rows = [['JOB', 'STATUS', 'TRIGGER', 'STARTED', 'DURATION', 'RECORDS', 'ERROR']];
+  for (const j of jobs) {
+    const dur = j.endedAt ? `${((Date.parse(j.endedAt) - Date.parse(j.startedAt)) / 1000).toFixed(1)}s` : j.status === 'Skipped' ? '' : 'running';
+    rows.push([j.id, j.status, j.trigger, j.startedAt, dur, String(totalRecords(j.records)), (j.error ?? '').slice(0, 80)]);
+  }
+  io.out(table(rows));
+  return 0;
+}
+
+export async function logCommand(engine: Engine, name: string, jobArg: string | undefined, io: Io): Promise<number> {
+  const jobs = await engine.jobs(name);
+  let job: Job | undefined;
+  if (jobArg === undefined) {
+    job = jobs.find((j) => j.logFile !== null);
+    if (!job) throw usageError(`${name} has no job with a log yet. Start one with \`singer-replication run ${name}\`.`);
+  } else {
+    if (!/^\d+$/.test(jobArg)) throw usageError(`"${jobArg}" is not a job id; give its number, e.g. 42 or 000042.`);
+    const id = formatJobId(Number(jobArg));
+    job = jobs.find((j) => j.id === id);
+    if (!job) throw usageError(`${name} has no job ${id}. \`singer-replication jobs ${name}\` lists them.`);
+    if (job.logFile === null) throw usageError(`job ${id} of ${name} is ${job.status} and has no log: ${job.error ?? ''}`);
+  }
+  const file = engine.paths.resolve(job.logFile!);
+  if (!fs.existsSync(file)) throw usageError(`the log file ${file} of job ${job.id} is missing.`);
+  // Line by line: logs can be large.
+  const lines = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
+  for await (const line of lines) io.out(line);
+  return 0;
+}
+
+export async function stateCommand(engine: Engine, name: string, opts: { json: boolean; reset: boolean }, io: Io): Promise<number> {
+  if (opts.reset) {
+    await engine.resetState(name);
+    io.out(`the state of ${name} was reset: its next job starts from the beginning.`);
+    return 0;
+  }
+  const state = await engine.state(name);
+  io.out(opts.json ? JSON.stringify(state) : json(state));
+  return 0;
+}

@@ -1,0 +1,28 @@
+/** Placeholder wiring until the scheduler lands: next runs and cron validation. */
+import { Cron } from 'croner';
+import type { Engine } from '../core/engine';
+import { usageError } from '../core/errors';
+import type { Io } from './output';
+
+export const DEFAULT_FREQUENCY_MS = 3_600_000;
+
+export function validateCronExpression(expression: string, timezone?: string): string | null {
+  try {
+    new Cron(expression, timezone === undefined ? { paused: true } : { paused: true, timezone });
+    return null;
+  } catch (err) {
+    return `--cron "${expression}" is not a valid cron schedule (${(err as Error).message}).`;
+  }
+}
+
+export async function nextRunAt(engine: Engine, name: string): Promise<Date | null> {
+  void engine;
+  void name;
+  return null;
+}
+
+export async function scheduleCommand(engine: Engine, io: Io): Promise<number> {
+  void engine;
+  void io;
+  throw usageError('the scheduler is not available yet.');
+}

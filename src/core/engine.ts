@@ -1,0 +1,226 @@
+/**
+ * The engine of one workspace folder: integrations, jobs and state, the same for the CLI and the
+ * extension. It knows Singer; the fronts only render its answers and events.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { ExitCode, SingerError, usageError } from './errors';
+import { TypedEmitter, type EngineEvents } from './events';
+import { activeJob, jobsOf } from './jobs';
+import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job } from './model';
+import { DEFAULT_DATABASE_PATH, workspacePaths, type WorkspacePaths } from './paths';
+import { identityAlive } from './process';
+import { reconcile } from './reconcile';
+import { startJob, unknownIntegration, type RunningJob, type StartOptions } from './runner';
+import { environmentSecrets, type SecretResolver } from './secrets';
+import { readState } from './stateFile';
+import { Store } from './store';
+
+export interface EngineOptions {
+  workspace: string;
+  databasePath?: string;
+  secrets?: SecretResolver;
+  logRetention?: number;
+  stopGracePeriodSeconds?: number;
+}
+
+export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt'>;
+
+export class Engine {
+  readonly paths: WorkspacePaths;
+  readonly store: Store;
+  readonly events = new TypedEmitter<EngineEvents>();
+  private readonly running = new Map<string, RunningJob>();
+  secrets: SecretResolver;
+  logRetention: number;
+  stopGracePeriodSeconds: number;
+
+  constructor(o: EngineOptions) {
+    this.paths = workspacePaths(o.workspace, o.databasePath ?? DEFAULT_DATABASE_PATH);
+    this.store = new Store(this.paths);
+    this.secrets = o.secrets ?? environmentSecrets();
+    this.logRetention = o.logRetention ?? 100;
+    this.stopGracePeriodSeconds = o.stopGracePeriodSeconds ?? 60;
+  }
+
+  /** Reconciles (rule 13) and returns the database. */
+  async read(): Promise<Database> {
+    await reconcile(this.store, this.paths);
+    return this.store.read();
+  }
+
+  reconcile(): Promise<Job[]> {
+    return reconcile(this.store, this.paths);
+  }
+
+  async integration(name: string): Promise<Integration> {
+    checkName(name);
+    const db = await this.read();
+    const it = db.integrations.find((i) => i.name === name);
+    if (!it) throw unknownIntegration(name);
+    return it;
+  }
+
+  async add(input: NewIntegration): Promise<Integration> {
+    checkName(input.name);
+    const parsed = IntegrationSchema.safeParse({ ...input, createdAt: new Date().toISOString(), anchorAt: null });
+    if (!parsed.success) throw usageError(`the integration is not valid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}.`);
+    const it = parsed.data;
+    await this.store.update((db) => {
+      if (db.integrations.some((i) => i.name === it.name)) {
+        throw usageError(`an integration named "${it.name}" already exists. Choose another name, or remove it first with \`singer-replication remove ${it.name}\`.`);
+      }
+      db.integrations.push(it);
+    });
+    this.events.emit('changed');
+    return it;
+  }
+
+  async updateIntegration(name: string, change: (it: Integration) => void): Promise<Integration> {
+    checkName(name);
+    const it = await this.store.update((db) => {
+      const found = db.integrations.find((i) => i.name === name);
+      if (!found) throw unknownIntegration(name);
+      change(found);
+      const valid = IntegrationSchema.safeParse(found);
+      if (!valid.success) throw usageError(`the change is not valid: ${valid.error.issues[0]?.message ?? 'unknown problem'}.`);
+      return { ...found };
+    });
+    this.events.emit('changed');
+    return it;
+  }
+
+  setPaused(name: string, paused: boolean): Promise<Integration> {
+    return this.updateIntegration(name, (it) => {
+      it.paused = paused;
+    });
+  }
+
+  async remove(name: string): Promise<void> {
+    checkName(name);
+    await this.reconcile();
+    await this.store.update((db) => {
+      if (!db.integrations.some((i) => i.name === name)) throw unknownIntegration(name);
+      const running = activeJob(db, name);
+      if (running) {
+        throw new SingerError(
+          `${name} has a job running (job ${running.id}). Stop it first with \`singer-replication stop ${name}\`, then remove it.`,
+          ExitCode.busy,
+        );
+      }
+      db.integrations = db.integrations.filter((i) => i.name !== name);
+      db.jobs = db.jobs.filter((j) => j.integration !== name);
+    });
+    fs.rmSync(this.paths.logDir(name), { recursive: true, force: true });
+    fs.rmSync(this.paths.stateFile(name), { force: true });
+    this.events.emit('changed');
+  }
+
+  /** Starts a job in this process. A second manual job is refused (rule 8), never queued. */
+  async start(name: string, opts: StartOptions): Promise<RunningJob> {
+    checkName(name);
+    await this.reconcile();
+    const job = await startJob(
+      {
+        paths: this.paths,
+        store: this.store,
+        events: this.events,
+        secrets: this.secrets,
+        logRetention: this.logRetention,
+        stopGracePeriodSeconds: this.stopGracePeriodSeconds,
+      },
+      name,
+      opts,
+    );
+    this.running.set(name, job);
+    void job.done.finally(() => {
+      if (this.running.get(name) === job) this.running.delete(name);
+    }).catch(() => undefined);
+    return job;
+  }
+
+  runningHere(): RunningJob[] {
+    return [...this.running.values()];
+  }
+
+  /**
+   * Stop Extraction from any process (DESIGN §5 "Who stops a job"): records the request; the
+   * process running the job carries it out within a second. Resolves with the job once it has
+   * ended, or undefined when nothing was running.
+   */
+  async stop(name: string, opts: { gracePeriodSeconds?: number; waitMs?: number } = {}): Promise<Job | undefined> {
+    checkName(name);
+    await this.integration(name);
+    const local = this.running.get(name);
+    const requested = await this.store.update((db) => {
+      const j = activeJob(db, name);
+      if (!j) return undefined;
+      j.stopRequestedAt ??= new Date().toISOString();
+      if (opts.gracePeriodSeconds !== undefined) j.stopGracePeriodSeconds = opts.gracePeriodSeconds;
+      if (j.status === 'Running') j.status = 'Stopping';
+      return { ...j };
+    });
+    if (!requested) return undefined;
+    if (local && local.jobId === requested.id) {
+      local.stop(opts.gracePeriodSeconds);
+      return local.done;
+    }
+    return this.waitForEnd(name, requested.id, opts.waitMs);
+  }
+
+  /** Waits until a job has ended; a runner that went away meanwhile is reconciled (Interrupted). */
+  async waitForEnd(name: string, id: string, waitMs = Number.POSITIVE_INFINITY): Promise<Job> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const db = await this.store.read();
+      const j = db.jobs.find((x) => x.integration === name && x.id === id);
+      if (!j) throw usageError(`job ${id} of ${name} is no longer in the history.`);
+      if (!isActive(j)) return j;
+      const runnerGone = j.runnerPid !== null && j.runnerHost === os.hostname() && !identityAlive({ pid: j.runnerPid, host: os.hostname() });
+      if (runnerGone) {
+        await this.reconcile();
+        continue;
+      }
+      if (Date.now() > deadline) return j;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  async jobs(name: string): Promise<Job[]> {
+    await this.integration(name);
+    return jobsOf(await this.store.read(), name);
+  }
+
+  async state(name: string): Promise<Record<string, unknown> | null> {
+    await this.integration(name);
+    return readState(this.paths.stateFile(name), name);
+  }
+
+  async resetState(name: string): Promise<void> {
+    await this.integration(name);
+    const db = await this.store.read();
+    const running = activeJob(db, name);
+    if (running) {
+      throw new SingerError(
+        `${name} has a job running (job ${running.id}); its target would write the state again. Stop it first with \`singer-replication stop ${name}\`.`,
+        ExitCode.busy,
+      );
+    }
+    fs.rmSync(this.paths.stateFile(name), { force: true });
+    this.events.emit('changed');
+  }
+
+  /** Stops every job this process runs, as Stop Extraction does (deactivation, SIGTERM to `schedule`). */
+  async stopAllHere(gracePeriodSeconds?: number): Promise<void> {
+    const jobs = this.runningHere();
+    await Promise.all(jobs.map((j) => this.stop(j.integration, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }).catch(() => undefined)));
+  }
+}
+
+export function checkName(name: string): void {
+  if (!INTEGRATION_NAME.test(name)) {
+    throw usageError(
+      `"${name}" is not a valid integration name: use 1-64 letters, digits, "_", "." or "-", starting with a letter or digit.`,
+    );
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * A lock file holding its owner's pid (DESIGN rule 8): created with O_EXCL so exactly one process
+ * wins; a lock whose owner is gone is stale and taken over. Used for the database (held for one
+ * read-modify-write), for each integration's job, and for the scheduler.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { currentProcess, identityAlive, type ProcessIdentity } from './process';
+
+export interface LockInfo extends ProcessIdentity {
+  acquiredAt: string;
+  /** What the holder does, e.g. a job id; shown when someone is refused. */
+  purpose?: string | undefined;
+}
+
+export class FileLock {
+  private held = false;
+  constructor(readonly file: string) {}
+
+  /** Takes the lock if it is free or stale; returns the live holder otherwise. */
+  tryAcquire(purpose?: string): { ok: true } | { ok: false; holder: LockInfo } {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const info: LockInfo = { ...currentProcess(), acquiredAt: new Date().toISOString(), purpose };
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        const fd = fs.openSync(this.file, 'wx', 0o644);
+        fs.writeSync(fd, JSON.stringify(info));
+        fs.closeSync(fd);
+        this.held = true;
+        return { ok: true };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = readLock(this.file);
+      if (holder && identityAlive(holder)) return { ok: false, holder };
+      if (holder === undefined && fileAgeMs(this.file) < 2000) {
+        // A holder between open and write: not stale, just young.
+        return { ok: false, holder: { pid: 0, host: '', acquiredAt: new Date().toISOString() } };
+      }
+      this.takeOverStale();
+    }
+    const holder = readLock(this.file);
+    return { ok: false, holder: holder ?? { pid: 0, host: '', acquiredAt: new Date().toISOString() } };
+  }
+
+  /** Waits (polling) until the lock is free; for short critical sections such as a database write. */
+  async acquire(timeoutMs = 10_000, purpose?: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 2;
+    for (;;) {
+      const r = this.tryAcquire(purpose);
+      if (r.ok) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `could not take the lock ${this.file}: held by pid ${r.holder.pid} since ${r.holder.acquiredAt}. ` +
+            `If that process is hung, end it; a lock of a process that is gone is taken over by itself.`,
+        );
+      }
+      await new Promise((r2) => setTimeout(r2, delay));
+      delay = Math.min(delay * 2, 50);
+    }
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    const holder = readLock(this.file);
+    if (holder && holder.pid === process.pid) fs.rmSync(this.file, { force: true });
+  }
+
+  isHeld(): boolean {
+    return this.held;
+  }
+
+  /** Rename first so that two processes seeing the same stale lock cannot both delete a fresh one. */
+  private takeOverStale(): void {
+    const grave = `${this.file}.stale-${process.pid}-${Date.now()}`;
+    try {
+      fs.renameSync(this.file, grave);
+    } catch {
+      return;
+    }
+    const moved = readLock(grave);
+    if (moved && identityAlive(moved)) {
+      // Someone re-took it between our read and rename: put it back.
+      try {
+        fs.linkSync(grave, this.file);
+      } catch {
+        /* they will notice their lock vanished only if they check; rare and harmless for short sections */
+      }
+    }
+    fs.rmSync(grave, { force: true });
+  }
+}
+
+export function readLock(file: string): LockInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
+    return typeof info.pid === 'number' ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function fileAgeMs(file: string): number {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return Infinity;
+  }
+}

@@ -1,0 +1,83 @@
+/** The database's shapes. Every read of `.singer/db.json` is validated against `DatabaseSchema`. */
+import * as z from 'zod';
+
+export const INTEGRATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const IntegrationName = z.string().regex(INTEGRATION_NAME, {
+  message: 'a name is 1-64 letters, digits, "_", "." or "-", starting with a letter or digit',
+});
+
+export const Argv = z.array(z.string()).min(1);
+
+/** `default` follows the workspace setting `singer.defaultReplicationFrequency`. */
+export const ScheduleSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('default') }),
+  z.object({ kind: z.literal('interval'), everyMs: z.number().int().min(1000) }),
+  z.object({ kind: z.literal('cron'), expression: z.string().min(1), timezone: z.string().min(1).optional() }),
+]);
+export type Schedule = z.infer<typeof ScheduleSchema>;
+
+export const IntegrationSchema = z.object({
+  name: IntegrationName,
+  tap: Argv,
+  target: Argv,
+  /** Paths, relative to the workspace folder when inside it; read when each job starts. */
+  tapConfig: z.string().nullable().default(null),
+  targetConfig: z.string().nullable().default(null),
+  catalog: z.string().nullable().default(null),
+  env: z.record(z.string(), z.string()).default({}),
+  schedule: ScheduleSchema.default({ kind: 'default' }),
+  paused: z.boolean().default(false),
+  createdAt: z.iso.datetime(),
+  /** A manual start re-anchors the schedule grid (rule 5); so does every job start. */
+  anchorAt: z.iso.datetime().nullable().default(null),
+});
+export type Integration = z.infer<typeof IntegrationSchema>;
+
+export const JOB_STATUSES = ['Running', 'Stopping', 'Succeeded', 'Failed', 'Cancelled', 'Skipped', 'Interrupted'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export const TRIGGERS = ['manual', 'scheduled', 'catch-up'] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+export const JobSchema = z.object({
+  integration: IntegrationName,
+  /** Six digits, increasing within an integration, so ids and log names sort as text. */
+  id: z.string().regex(/^\d{6,}$/),
+  status: z.enum(JOB_STATUSES),
+  trigger: z.enum(TRIGGERS),
+  startedAt: z.iso.datetime(),
+  endedAt: z.iso.datetime().nullable(),
+  records: z.record(z.string(), z.number().int().nonnegative()),
+  tapExitCode: z.number().int().nullable(),
+  targetExitCode: z.number().int().nullable(),
+  error: z.string().nullable(),
+  /** Relative to the workspace folder. */
+  logFile: z.string().nullable(),
+  stateSaved: z.boolean(),
+  fullRefresh: z.boolean().default(false),
+  /** The process that runs the job (a window, `run` or `schedule`), and the tap's and target's process groups. */
+  runnerPid: z.number().int().nullable().default(null),
+  runnerHost: z.string().nullable().default(null),
+  tapPgid: z.number().int().nullable().default(null),
+  targetPgid: z.number().int().nullable().default(null),
+  /** Set by Stop Extraction in any process; the runner carries the stop out (DESIGN §5 "Who stops a job"). */
+  stopRequestedAt: z.iso.datetime().nullable().default(null),
+  stopGracePeriodSeconds: z.number().nonnegative().nullable().default(null),
+});
+export type Job = z.infer<typeof JobSchema>;
+
+export const DatabaseSchema = z.object({
+  version: z.literal(1),
+  integrations: z.array(IntegrationSchema),
+  jobs: z.array(JobSchema),
+  /** The last job id given per integration, so ids never repeat after history is trimmed. */
+  lastJobId: z.record(z.string(), z.number().int().nonnegative()).default({}),
+});
+export type Database = z.infer<typeof DatabaseSchema>;
+
+export function emptyDatabase(): Database {
+  return { version: 1, integrations: [], jobs: [], lastJobId: {} };
+}
+
+export function isActive(job: Job): boolean {
+  return job.status === 'Running' || job.status === 'Stopping';
+}

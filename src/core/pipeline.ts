@@ -1,0 +1,243 @@
+/**
+ * One `tap | target` pipeline (DESIGN rules 9, 12, §5): each program in its own process group,
+ * spawned without a shell; the relay in between; stderr of both and the runner's events streamed
+ * into the log. Stopping signals only the tap's group, so the target loads what was extracted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { joinCommand } from './argv';
+import { onLines, type LogWriter } from './logfile';
+import { exitCodeOf, signalGroup } from './process';
+import { Relay, type BadLine } from './relay';
+
+/** After a target failure or a bad tap line the tap has no one to talk to: a short grace only. */
+const TAP_ABORT_GRACE_MS = 5000;
+const ERROR_TAIL_LINES = 20;
+
+export interface PipelineSpec {
+  tapArgv: string[];
+  targetArgv: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  log: LogWriter;
+  /** The target's state lines, in order, as they arrive. */
+  onState: (state: Record<string, unknown>) => void;
+  onProgress?: (records: Readonly<Record<string, number>>) => void;
+}
+
+export interface PipelineResult {
+  tapExitCode: number | null;
+  targetExitCode: number | null;
+  records: Record<string, number>;
+  badLine: BadLine | null;
+  stopped: boolean;
+  /** The target ended while the tap still ran. */
+  targetEndedFirst: boolean;
+  tapErrorTail: string[];
+  targetErrorTail: string[];
+  spawnError: string | null;
+}
+
+export class Pipeline {
+  private tap: ChildProcess | undefined;
+  private target: ChildProcess | undefined;
+  private tapExited = false;
+  private stopRequested = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  readonly done: Promise<PipelineResult>;
+
+  constructor(private readonly spec: PipelineSpec) {
+    this.done = this.run();
+  }
+
+  get tapPgid(): number | undefined {
+    return this.tap?.pid;
+  }
+  get targetPgid(): number | undefined {
+    return this.target?.pid;
+  }
+
+  /** Stop Extraction (rule 9): SIGTERM to the tap's group now, SIGKILL after the grace period. */
+  stop(graceMs: number): void {
+    if (this.stopRequested) {
+      // A second request (e.g. a second Ctrl-C) does not wait for the rest of the grace period.
+      if (graceMs === 0) this.terminateTap(0, 'stop requested again');
+      return;
+    }
+    this.stopRequested = true;
+    this.terminateTap(graceMs, 'Stop Extraction');
+  }
+
+  private terminateTap(graceMs: number, why: string): void {
+    const pgid = this.tap?.pid;
+    if (pgid === undefined || this.tapExited) return;
+    const { log } = this.spec;
+    if (graceMs === 0) {
+      log.runner(`${why}: sending SIGKILL to the tap's process group ${pgid}`, 'WARNING');
+      signalGroup(pgid, 'SIGKILL');
+      return;
+    }
+    log.runner(`${why}: sending SIGTERM to the tap's process group ${pgid}; SIGKILL in ${Math.round(graceMs / 1000)} s if it is still running`, 'WARNING');
+    signalGroup(pgid, 'SIGTERM');
+    if (this.killTimer) clearTimeout(this.killTimer);
+    this.killTimer = setTimeout(() => {
+      if (!this.tapExited) {
+        log.runner(`the tap did not end within ${Math.round(graceMs / 1000)} s of SIGTERM: sending SIGKILL to its process group ${pgid}`, 'WARNING');
+        signalGroup(pgid, 'SIGKILL');
+      }
+    }, graceMs);
+  }
+
+  private async run(): Promise<PipelineResult> {
+    const { spec } = this;
+    const { log } = spec;
+    const tapTail: string[] = [];
+    const targetTail: string[] = [];
+    const keep = (tail: string[], line: string): void => {
+      tail.push(line);
+      if (tail.length > ERROR_TAIL_LINES) tail.shift();
+    };
+
+    log.runner(`starting target: ${joinCommand(spec.targetArgv)}`);
+    const target = spawn(spec.targetArgv[0]!, spec.targetArgv.slice(1), {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.target = target;
+    const targetSpawned = await spawned(target);
+    if (targetSpawned !== null) {
+      return failedToSpawn(`the target could not be started: ${targetSpawned}`, log);
+    }
+    log.runner(`starting tap: ${joinCommand(spec.tapArgv)}`);
+    const tap = spawn(spec.tapArgv[0]!, spec.tapArgv.slice(1), {
+      cwd: spec.cwd,
+      env: spec.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.tap = tap;
+    const tapSpawned = await spawned(tap);
+    if (tapSpawned !== null) {
+      target.stdin!.end();
+      await exited(target);
+      return failedToSpawn(`the tap could not be started: ${tapSpawned}`, log);
+    }
+    log.runner(`tap pid ${tap.pid}, target pid ${target.pid} (each in its own process group)`);
+
+    const tapExit = exited(tap).then((r) => {
+      this.tapExited = true;
+      if (this.killTimer) clearTimeout(this.killTimer);
+      return r;
+    });
+    let targetEndedFirst = false;
+    let tapOutputEnded = false;
+    // Judged by the tap's output, not its exit event: Node may report the tap's exit after the
+    // target's even when the tap ended first and the target merely finished reading.
+    const targetExit = exited(target).then((r) => {
+      if (!tapOutputEnded) {
+        targetEndedFirst = true;
+        log.runner(`the target exited (${describeExit(r)}) while the tap was still running: stopping the tap`, 'ERROR');
+        this.terminateTap(TAP_ABORT_GRACE_MS, 'target ended');
+      }
+      return r;
+    });
+
+    const stderrDone = Promise.all([
+      onLines(tap.stderr!, (line) => {
+        keep(tapTail, line);
+        log.stderr('tap', line);
+      }),
+      onLines(target.stderr!, (line) => {
+        keep(targetTail, line);
+        log.stderr('target', line);
+      }),
+      onLines(
+        target.stdout!,
+        (line) => {
+          const state = parseState(line);
+          if (state) spec.onState(state);
+          else if (line.trim() !== '') log.write('target', 'INFO', `stdout: ${line}`);
+        },
+        Number.MAX_SAFE_INTEGER,
+      ),
+    ]);
+
+    const relay = new Relay(tap.stdout!, target.stdin!, { onProgress: spec.onProgress, progressMs: 500 });
+    const relayed = relay.run().then((r) => {
+      tapOutputEnded = true;
+      if (r.badLine) {
+        log.runner(`tap output line ${r.badLine.lineNumber} is not a Singer message (${r.badLine.reason}): ${r.badLine.excerpt}`, 'ERROR');
+        this.terminateTap(TAP_ABORT_GRACE_MS, 'bad tap output');
+      }
+      return r;
+    });
+
+    const [tapR, targetR, relayR] = await Promise.all([tapExit, targetExit, relayed, stderrDone]);
+    return {
+      tapExitCode: exitCodeOf(tapR.code, tapR.signal),
+      targetExitCode: exitCodeOf(targetR.code, targetR.signal),
+      records: relayR.records,
+      badLine: relayR.badLine,
+      stopped: this.stopRequested,
+      targetEndedFirst,
+      tapErrorTail: tapTail,
+      targetErrorTail: targetTail,
+      spawnError: null,
+    };
+  }
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+function exited(child: ChildProcess): Promise<Exit> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/** Resolves null once the process runs, or the error message when it could not be spawned. */
+function spawned(child: ChildProcess): Promise<string | null> {
+  return new Promise((resolve) => {
+    child.once('spawn', () => resolve(null));
+    child.once('error', (err) => resolve(err.message));
+  });
+}
+
+export function describeExit(e: Exit): string {
+  const code = exitCodeOf(e.code, e.signal);
+  return e.signal ? `killed by ${e.signal}, exit code ${code}` : `exit code ${code}`;
+}
+
+function parseState(line: string): Record<string, unknown> | null {
+  const t = line.trim();
+  if (!t.startsWith('{')) return null;
+  try {
+    const v = JSON.parse(t) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function failedToSpawn(message: string, log: LogWriter): PipelineResult {
+  log.runner(message, 'ERROR');
+  return {
+    tapExitCode: null,
+    targetExitCode: null,
+    records: {},
+    badLine: null,
+    stopped: false,
+    targetEndedFirst: false,
+    tapErrorTail: [],
+    targetErrorTail: [],
+    spawnError: message,
+  };
+}

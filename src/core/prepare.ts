@@ -1,0 +1,113 @@
+/**
+ * Everything a job needs, checked before anything is spawned: config files, catalog and state must
+ * exist and parse (refused with exit 2 otherwise), secrets are resolved into private temp files,
+ * and both programs are looked up so a missing one is named (DESIGN §5).
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { usageError } from './errors';
+import { findExecutable } from './executable';
+import type { Integration } from './model';
+import type { WorkspacePaths } from './paths';
+import { hasSecrets, resolveSecrets, type SecretResolver } from './secrets';
+import { readState } from './stateFile';
+
+export interface PreparedJob {
+  tapArgv: string[];
+  targetArgv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Values to redact from the log. */
+  secrets: Set<string>;
+  /** Set when a program is missing: the job is recorded Failed with this error (exit 1). */
+  missingProgram: string | null;
+  hadState: boolean;
+  cleanup(): void;
+}
+
+export interface PrepareOptions {
+  paths: WorkspacePaths;
+  integration: Integration;
+  fullRefresh: boolean;
+  secrets: SecretResolver;
+}
+
+export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
+  const { paths, integration: it } = o;
+  const secrets = new Set<string>();
+  const tapConfig = it.tapConfig === null ? {} : readJsonFile(paths.resolve(it.tapConfig), `the tap config of ${it.name}`, '--tap-config');
+  const targetConfig =
+    it.targetConfig === null ? {} : readJsonFile(paths.resolve(it.targetConfig), `the target config of ${it.name}`, '--target-config');
+  if (it.catalog !== null) readJsonFile(paths.resolve(it.catalog), `the catalog of ${it.name}`, '--catalog');
+  const state = o.fullRefresh ? null : readState(paths.stateFile(it.name), it.name);
+
+  const resolvedTap = await resolveSecrets(tapConfig, o.secrets, `the tap config of ${it.name}`, secrets);
+  const resolvedTarget = await resolveSecrets(targetConfig, o.secrets, `the target config of ${it.name}`, secrets);
+
+  // Private files: resolved secrets are readable by the user alone and deleted after the job.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `singer-${it.name}-`));
+  fs.chmodSync(tmp, 0o700);
+  const cleanup = (): void => fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    const tapConfigFile =
+      it.tapConfig !== null && !hasSecrets(tapConfig) ? paths.resolve(it.tapConfig) : writePrivate(tmp, 'tap-config.json', resolvedTap);
+    const targetConfigFile =
+      it.targetConfig !== null && !hasSecrets(targetConfig)
+        ? paths.resolve(it.targetConfig)
+        : writePrivate(tmp, 'target-config.json', resolvedTarget);
+    // The tap gets a snapshot of the state, so the state file can move on while it runs.
+    const stateFile = state === null ? null : writePrivate(tmp, 'state.json', state);
+
+    const env: NodeJS.ProcessEnv = { ...process.env, ...it.env };
+    const tapArgs = [...it.tap.slice(1), '--config', tapConfigFile];
+    if (it.catalog !== null) tapArgs.push('--catalog', paths.resolve(it.catalog));
+    if (stateFile !== null) tapArgs.push('--state', stateFile);
+    const targetArgs = [...it.target.slice(1), '--config', targetConfigFile];
+
+    let missingProgram: string | null = null;
+    const tapExe = findExecutable(it.tap[0]!, paths.workspace, env.PATH);
+    const targetExe = findExecutable(it.target[0]!, paths.workspace, env.PATH);
+    for (const [role, found] of [['tap', tapExe], ['target', targetExe]] as const) {
+      if ('missing' in found && missingProgram === null) {
+        missingProgram =
+          `${role} program not found: ${found.missing} (looked in ${found.lookedIn}). Install it, e.g. in the workspace's ` +
+          `virtualenv, or give its full path in the integration's ${role} command.`;
+      }
+    }
+    return {
+      tapArgv: ['found' in tapExe ? tapExe.found : it.tap[0]!, ...tapArgs],
+      targetArgv: ['found' in targetExe ? targetExe.found : it.target[0]!, ...targetArgs],
+      env,
+      cwd: paths.workspace,
+      secrets,
+      missingProgram,
+      hadState: state !== null,
+      cleanup,
+    };
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+}
+
+function writePrivate(dir: string, name: string, value: unknown): string {
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, JSON.stringify(value), { mode: 0o600 });
+  return file;
+}
+
+function readJsonFile(file: string, what: string, flag: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as Error).message})`;
+    throw usageError(`${what}, ${file}, ${reason}. Create it, or point ${flag} at the right file.`, err);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw usageError(`${what}, ${file}, is not valid JSON (${(err as Error).message}). Fix the file and start again.`, err);
+  }
+}

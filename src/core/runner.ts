@@ -1,0 +1,306 @@
+/**
+ * The life of one job (DESIGN rules 8-13): the per-integration lock, the job record, the pipeline,
+ * stop requests from any process, the state saved from the target whatever the end, and history.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { BusyError, usageError } from './errors';
+import type { EngineEvents, TypedEmitter } from './events';
+import { activeJob, nextJobId, totalRecords, trimHistory } from './jobs';
+import { FileLock, readLock } from './lock';
+import { LogWriter, Redactor } from './logfile';
+import type { Integration, Job, JobStatus, Trigger } from './model';
+import type { WorkspacePaths } from './paths';
+import { Pipeline, type PipelineResult } from './pipeline';
+import { prepareJob } from './prepare';
+import type { SecretResolver } from './secrets';
+import { ThrottledStateWriter } from './stateFile';
+import type { Store } from './store';
+
+/** Stop requests written by other processes are seen within this (DESIGN §5: within 1 s). */
+const STOP_POLL_MS = 400;
+const PROGRESS_WRITE_MS = 2000;
+
+export interface RunContext {
+  paths: WorkspacePaths;
+  store: Store;
+  events: TypedEmitter<EngineEvents>;
+  secrets: SecretResolver;
+  logRetention: number;
+  stopGracePeriodSeconds: number;
+}
+
+export interface StartOptions {
+  trigger: Trigger;
+  fullRefresh?: boolean;
+  /** Overrides the grace period for stops of this job carried out by this runner. */
+  gracePeriodSeconds?: number;
+}
+
+export interface RunningJob {
+  readonly integration: string;
+  readonly jobId: string;
+  /** Resolves with the job as recorded when it has ended. */
+  readonly done: Promise<Job>;
+  /** Stop Extraction, carried out by this process; calling it again changes nothing. */
+  stop(gracePeriodSeconds?: number): void;
+  /** Skips the rest of the grace period (a second Ctrl-C): SIGKILL to the tap's group now. */
+  kill(): void;
+}
+
+export async function startJob(ctx: RunContext, name: string, opts: StartOptions): Promise<RunningJob> {
+  const db = await ctx.store.read();
+  const integration = db.integrations.find((i) => i.name === name);
+  if (!integration) throw unknownIntegration(name);
+
+  const lock = new FileLock(ctx.paths.jobLock(name));
+  const got = lock.tryAcquire(`job of ${name}`);
+  if (!got.ok) {
+    const running = activeJob(db, name);
+    throw new BusyError(
+      `${name} already has a job running${running ? ` (job ${running.id}, started ${running.startedAt})` : ''} in process ${got.holder.pid}. ` +
+        `Only one job per integration runs at a time: wait for it to end, or stop it with \`singer-replication stop ${name}\`.`,
+      running?.id ?? null,
+    );
+  }
+  try {
+    return await launch(ctx, integration, opts, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock: FileLock): Promise<RunningJob> {
+  const { paths, store } = ctx;
+  const fullRefresh = opts.fullRefresh ?? false;
+  // Refused input (missing config, bad state, unset secret) throws here: nothing spawned, nothing written.
+  const prepared = await prepareJob({ paths, integration: it, fullRefresh, secrets: ctx.secrets });
+
+  const startedAt = new Date().toISOString();
+  let removed: Job[] = [];
+  let job: Job;
+  try {
+    job = await store.update((db) => {
+      const live = db.integrations.find((i) => i.name === it.name);
+      if (!live) throw unknownIntegration(it.name);
+      const id = nextJobId(db, it.name);
+      const j: Job = {
+        integration: it.name,
+        id,
+        status: 'Running',
+        trigger: opts.trigger,
+        startedAt,
+        endedAt: null,
+        records: {},
+        tapExitCode: null,
+        targetExitCode: null,
+        error: null,
+        logFile: paths.relative(paths.logFile(it.name, id)),
+        stateSaved: false,
+        fullRefresh,
+        runnerPid: process.pid,
+        runnerHost: os.hostname(),
+        tapPgid: null,
+        targetPgid: null,
+        stopRequestedAt: null,
+        stopGracePeriodSeconds: null,
+      };
+      db.jobs.push(j);
+      live.anchorAt = startedAt;
+      removed = trimHistory(db, it.name, ctx.logRetention);
+      return j;
+    });
+  } catch (err) {
+    prepared.cleanup();
+    throw err;
+  }
+  for (const old of removed) if (old.logFile) fs.rmSync(paths.resolve(old.logFile), { force: true });
+
+  const log = new LogWriter(paths.logFile(it.name, job.id), new Redactor(prepared.secrets));
+  log.runner(`job ${job.id} of ${it.name} started (${opts.trigger}${fullRefresh ? ', full re-replication' : ''})`);
+  if (fullRefresh) log.runner('full re-replication: the tap starts from an empty state');
+  else if (prepared.hadState) log.runner(`resuming from the saved state ${paths.relative(paths.stateFile(it.name))}`);
+  else log.runner('no saved state: the tap starts from the beginning');
+  ctx.events.emit('jobStarted', job);
+
+  const stateWriter = new ThrottledStateWriter(paths.stateFile(it.name));
+  let lastState: Record<string, unknown> | null = null;
+  let grace = opts.gracePeriodSeconds ?? ctx.stopGracePeriodSeconds;
+  let pipeline: Pipeline | undefined;
+  let stopping = false;
+
+  const requestStop = (seconds?: number): void => {
+    if (seconds !== undefined) grace = seconds;
+    if (!pipeline || stopping) return;
+    stopping = true;
+    pipeline.stop(grace * 1000);
+    void store.update((db) => markStopping(db.jobs, job.id, it.name)).catch(() => undefined);
+  };
+
+  const done = (async (): Promise<Job> => {
+    let result: PipelineResult;
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      if (prepared.missingProgram !== null) {
+        log.runner(prepared.missingProgram, 'ERROR');
+        result = emptyResult(prepared.missingProgram);
+      } else {
+        let liveRecords: Readonly<Record<string, number>> = {};
+        pipeline = new Pipeline({
+          tapArgv: prepared.tapArgv,
+          targetArgv: prepared.targetArgv,
+          cwd: prepared.cwd,
+          env: prepared.env,
+          log,
+          onState: (state) => {
+            lastState = state;
+            stateWriter.push(state);
+          },
+          onProgress: (records) => {
+            liveRecords = records;
+            ctx.events.emit('jobProgress', job, records);
+          },
+        });
+        timers.push(...watchForStop(ctx, it.name, job.id, (seconds) => requestStop(seconds)));
+        // Process groups are known once both have spawned; record them so a later reconcile can clean up.
+        setImmediate(() => void recordGroups(ctx, pipeline!, job.id, it.name));
+        timers.push(
+          setInterval(() => {
+            const snapshot = { ...liveRecords };
+            void store
+              .update((db) => {
+                const j = db.jobs.find((x) => x.integration === it.name && x.id === job.id);
+                if (j && (j.status === 'Running' || j.status === 'Stopping')) j.records = snapshot;
+              })
+              .catch(() => undefined);
+          }, PROGRESS_WRITE_MS),
+        );
+        result = await pipeline.done;
+      }
+    } finally {
+      for (const t of timers) clearInterval(t);
+    }
+    stateWriter.flush();
+    const outcome = judge(result, it.name);
+    for (const [stream, n] of Object.entries(result.records)) log.runner(`stream ${stream}: ${n} records handed to the target`);
+    log.runner(`${totalRecords(result.records)} records in all; tap exit code ${result.tapExitCode ?? 'none'}, target exit code ${result.targetExitCode ?? 'none'}`);
+    if (lastState !== null) log.runner(`state saved to ${paths.relative(paths.stateFile(it.name))}: ${JSON.stringify(lastState)}`);
+    else log.runner('the target emitted no state: the saved state is left unchanged', 'WARNING');
+    log.runner(`job ${job.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`, outcome.status === 'Succeeded' ? 'INFO' : 'ERROR');
+    await log.close();
+    prepared.cleanup();
+
+    const endedAt = new Date().toISOString();
+    const final = await store.update((db) => {
+      const j = db.jobs.find((x) => x.integration === it.name && x.id === job.id);
+      if (!j) return { ...job, status: outcome.status, endedAt };
+      j.status = outcome.status;
+      j.endedAt = endedAt;
+      j.records = result.records;
+      j.tapExitCode = result.tapExitCode;
+      j.targetExitCode = result.targetExitCode;
+      j.error = outcome.error;
+      j.stateSaved = lastState !== null;
+      return { ...j };
+    });
+    lock.release();
+    ctx.events.emit('jobEnded', final);
+    ctx.events.emit('changed');
+    return final;
+  })();
+  done.catch(() => lock.release());
+
+  return {
+    integration: it.name,
+    jobId: job.id,
+    done,
+    stop: (seconds) => requestStop(seconds),
+    kill: () => {
+      requestStop();
+      pipeline?.stop(0);
+    },
+  };
+}
+
+function judge(r: PipelineResult, name: string): { status: JobStatus; error: string | null } {
+  const tail = (lines: string[]): string => (lines.length ? `: ${lines.slice(-5).join(' | ')}` : '');
+  if (r.spawnError !== null) return { status: 'Failed', error: r.spawnError };
+  if (r.badLine) {
+    return {
+      status: 'Failed',
+      error: `tap output line ${r.badLine.lineNumber} is not a Singer message (${r.badLine.reason}): ${r.badLine.excerpt}`,
+    };
+  }
+  if (r.targetEndedFirst || (r.targetExitCode !== null && r.targetExitCode !== 0)) {
+    return { status: 'Failed', error: `the target failed (exit code ${r.targetExitCode})${tail(r.targetErrorTail)}` };
+  }
+  if (r.stopped) return { status: 'Cancelled', error: `stopped by the user; the next job of ${name} resumes from the saved state` };
+  if (r.tapExitCode !== 0) return { status: 'Failed', error: `the tap failed (exit code ${r.tapExitCode})${tail(r.tapErrorTail)}` };
+  return { status: 'Succeeded', error: null };
+}
+
+function emptyResult(spawnError: string): PipelineResult {
+  return {
+    tapExitCode: null,
+    targetExitCode: null,
+    records: {},
+    badLine: null,
+    stopped: false,
+    targetEndedFirst: false,
+    tapErrorTail: [],
+    targetErrorTail: [],
+    spawnError,
+  };
+}
+
+function markStopping(jobs: Job[], id: string, name: string): void {
+  const j = jobs.find((x) => x.integration === name && x.id === id);
+  if (j && j.status === 'Running') j.status = 'Stopping';
+}
+
+async function recordGroups(ctx: RunContext, pipeline: Pipeline, id: string, name: string): Promise<void> {
+  for (let i = 0; i < 50 && (pipeline.tapPgid === undefined || pipeline.targetPgid === undefined); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await ctx.store
+    .update((db) => {
+      const j = db.jobs.find((x) => x.integration === name && x.id === id);
+      if (j) {
+        j.tapPgid = pipeline.tapPgid ?? null;
+        j.targetPgid = pipeline.targetPgid ?? null;
+      }
+    })
+    .catch(() => undefined);
+}
+
+/** Polls the database (parsing it only when it changed) for a stop request recorded by any process. */
+function watchForStop(ctx: RunContext, name: string, id: string, stop: (seconds?: number) => void): NodeJS.Timeout[] {
+  let seen = 0;
+  let requested = false;
+  const timer = setInterval(() => {
+    const m = ctx.store.mtimeMs();
+    if (m === seen || requested) return;
+    seen = m;
+    void ctx.store
+      .read()
+      .then((db) => {
+        const j = db.jobs.find((x) => x.integration === name && x.id === id);
+        if (j?.stopRequestedAt && !requested) {
+          requested = true;
+          stop(j.stopGracePeriodSeconds ?? undefined);
+        }
+      })
+      .catch(() => undefined);
+  }, STOP_POLL_MS);
+  return [timer];
+}
+
+export function unknownIntegration(name: string): Error {
+  return usageError(`there is no integration named "${name}". Run \`singer-replication list\` to see the names.`);
+}
+
+/** The live holder of an integration's job lock, if any. */
+export function jobLockHolder(paths: WorkspacePaths, name: string): ReturnType<typeof readLock> {
+  return readLock(paths.jobLock(name));
+}

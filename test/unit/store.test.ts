@@ -1,0 +1,57 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { Engine } from '../../src/core/engine';
+import { cli, tempWorkspace, addFixture } from './helpers/workspace';
+
+describe('the database (rule 14)', () => {
+  it('is created on the first add, validated, and pretty-printed', async () => {
+    const ws = tempWorkspace();
+    await addFixture(ws, 'one', {});
+    const db = JSON.parse(fs.readFileSync(ws.file('.singer/db.json'), 'utf8'));
+    assert.equal(db.version, 1);
+    assert.equal(db.integrations[0].name, 'one');
+    assert.deepEqual(db.integrations[0].tap.slice(0, 1), ['python3']);
+  });
+
+  for (const [what, content] of [
+    ['not JSON', '{"version": 1, "integrations": ['],
+    ['of the wrong shape', '{"version": 1, "integrations": [{"name": "bad name!"}], "jobs": []}'],
+  ] as const) {
+    it(`a database that is ${what} is refused with a clear error and left byte-for-byte untouched`, async () => {
+      const ws = tempWorkspace();
+      fs.mkdirSync(ws.file('.singer'));
+      fs.writeFileSync(ws.file('.singer/db.json'), content);
+      for (const args of [['list'], ['add', 'x', '--tap', 'a', '--target', 'b'], ['pause', 'x'], ['run', 'x']]) {
+        const r = await cli(ws, ...args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+        assert.match(r.err, /db\.json/);
+        assert.match(r.err, /left as it is/);
+      }
+      assert.equal(fs.readFileSync(ws.file('.singer/db.json'), 'utf8'), content);
+      assert.deepEqual(fs.readdirSync(ws.file('.singer')), ['db.json']);
+    });
+  }
+
+  it('writes atomically: concurrent writers from many engines lose no update', async () => {
+    const ws = tempWorkspace();
+    const engines = Array.from({ length: 8 }, () => new Engine({ workspace: ws.dir }));
+    await Promise.all(
+      engines.map((e, i) =>
+        e.add({ name: `it${i}`, tap: ['t'], target: ['x'], tapConfig: null, targetConfig: null, catalog: null, env: {}, schedule: { kind: 'default' }, paused: true }),
+      ),
+    );
+    const db = await engines[0]!.read();
+    assert.equal(db.integrations.length, 8);
+    assert.ok(!fs.readdirSync(ws.file('.singer')).some((f) => f.endsWith('.tmp')));
+  });
+
+  it('keeps the newest logRetention jobs per integration and deletes older logs', async () => {
+    const ws = tempWorkspace();
+    await addFixture(ws, 'keep', { total: 1 });
+    const engine = new Engine({ workspace: ws.dir, logRetention: 3 });
+    for (let i = 0; i < 5; i++) await (await engine.start('keep', { trigger: 'manual' })).done;
+    const jobs = await engine.jobs('keep');
+    assert.deepEqual(jobs.map((j) => j.id), ['000005', '000004', '000003']);
+    assert.deepEqual(fs.readdirSync(ws.file('.singer/logs/keep')).sort(), ['000003.log', '000004.log', '000005.log']);
+  });
+});
