@@ -7,6 +7,13 @@ import type { Io } from './output';
 export const DEFAULT_FREQUENCY_MS = 3_600_000;
 
 export function validateCronExpression(expression: string, timezone?: string): string | null {
+  if (timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: timezone });
+    } catch {
+      return `--timezone ${timezone} is not a known IANA time zone. Use a name like Europe/Berlin or UTC.`;
+    }
+  }
   try {
     new Cron(expression, timezone === undefined ? { paused: true } : { paused: true, timezone });
     return null;

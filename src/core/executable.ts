@@ -14,7 +14,8 @@ export function findExecutable(program: string, cwd: string, envPath: string | u
     const candidate = path.resolve(cwd, dir, program);
     if (isExecutable(candidate)) return { found: candidate };
   }
-  return { missing: program, lookedIn: `PATH (${dirs.join(path.delimiter)})` };
+  const shown = dirs.length <= 5 ? dirs.join(path.delimiter) : `${dirs.slice(0, 4).join(path.delimiter)} and ${dirs.length - 4} more`;
+  return { missing: program, lookedIn: `PATH: ${shown}` };
 }
 
 function isExecutable(file: string): boolean {
