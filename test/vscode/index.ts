@@ -1,0 +1,15 @@
+// Entry of the extension-host suite: VS Code loads this file (bundled by esbuild into
+// dist-test/vscode/index.js) from `extensionTestsPath` and awaits run().
+// The test files are imported lazily, after mocha has put describe/it on globalThis: a static import
+// would run their describe() calls at bundle load, before mocha exists. Add new test files below.
+import Mocha from 'mocha';
+
+const testFiles: Array<() => Promise<unknown>> = [() => import('./extension.test')];
+
+export async function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
+  mocha.suite.emit('pre-require', globalThis, 'dist-test/vscode/index.js', mocha);
+  for (const load of testFiles) await load();
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);
+}
