@@ -10,7 +10,8 @@ import { listCommand } from './cli/listCommand';
 import { processIo, type Io } from './cli/output';
 import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
-import { nextRunAt, scheduleCommand, validateCronExpression, DEFAULT_FREQUENCY_MS } from './cli/scheduleCommand';
+import { nextRunAtWith, scheduleCommand, validateCronExpression } from './cli/scheduleCommand';
+import { readWorkspaceSettings } from './core/settings';
 
 const GLOBAL = { workspace: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -48,9 +49,13 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     io.out(COMMAND_HELP[command]!);
     return 0;
   }
+  const workspace = g.workspace ?? process.cwd();
+  const settings = readWorkspaceSettings(workspace);
   const engine = new Engine({
-    workspace: g.workspace ?? process.cwd(),
-    ...(g.database === undefined ? {} : { databasePath: g.database }),
+    workspace,
+    databasePath: g.database ?? settings.databasePath,
+    logRetention: settings.logRetention,
+    stopGracePeriodSeconds: settings.stopGracePeriodSeconds,
   });
   const name = (positionals: string[], extra = 0): string => {
     if (positionals.length === 0) throw usageError(`${command} needs an integration NAME. See \`singer-replication ${command} --help\`.`);
@@ -98,7 +103,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'list': {
       const { values: v } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
-      return listCommand(engine, v.json, io, nextRunAt, DEFAULT_FREQUENCY_MS);
+      return listCommand(engine, v.json, io, nextRunAtWith(settings), settings.defaultFrequencyMs);
     }
     case 'run': {
       const { values: v, positionals } = parseArgs({
@@ -145,7 +150,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'schedule': {
       parseArgs({ args: rest, options: {} });
-      return scheduleCommand(engine, io);
+      return scheduleCommand(engine, settings, io);
     }
   }
   throw usageError(`unknown command "${command}".`);

@@ -1,7 +1,8 @@
 /** `list`: integrations at a glance, with the next run the scheduler would choose. */
 import type { Engine } from '../core/engine';
 import { jobsOf, totalRecords } from '../core/jobs';
-import { describeSchedule, syncStatus } from '../core/status';
+import { describeSchedule } from '../core/schedule/resolve';
+import { syncStatus } from '../core/status';
 import { json, table, type Io } from './output';
 
 export type NextRun = (engine: Engine, name: string) => Promise<Date | null>;

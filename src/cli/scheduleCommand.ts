@@ -1,35 +1,54 @@
-/** Placeholder wiring until the scheduler lands: next runs and cron validation. */
-import { Cron } from 'croner';
+/** `schedule`: the scheduler in the foreground, one line per event; and schedule helpers for `add` and `list`. */
 import type { Engine } from '../core/engine';
-import { usageError } from '../core/errors';
+import { nextRunFor } from '../core/schedule/inputs';
+import { validateCron } from '../core/schedule/cron';
+import { Scheduler } from '../core/schedule/driver';
+import type { SingerSettings } from '../core/settings';
 import type { Io } from './output';
 
-export const DEFAULT_FREQUENCY_MS = 3_600_000;
-
 export function validateCronExpression(expression: string, timezone?: string): string | null {
-  if (timezone !== undefined) {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: timezone });
-    } catch {
-      return `--timezone ${timezone} is not a known IANA time zone. Use a name like Europe/Berlin or UTC.`;
-    }
-  }
-  try {
-    new Cron(expression, timezone === undefined ? { paused: true } : { paused: true, timezone });
-    return null;
-  } catch (err) {
-    return `--cron "${expression}" is not a valid cron schedule (${(err as Error).message}).`;
-  }
+  const r = validateCron(expression, timezone);
+  return r.ok ? null : r.error;
 }
 
-export async function nextRunAt(engine: Engine, name: string): Promise<Date | null> {
-  void engine;
-  void name;
-  return null;
+export function nextRunAtWith(settings: SingerSettings): (engine: Engine, name: string) => Promise<Date | null> {
+  return async (engine, name) => {
+    const db = await engine.store.read();
+    const it = db.integrations.find((i) => i.name === name);
+    if (!it) return null;
+    return nextRunFor(db, it, { now: new Date(), catchUp: settings.catchUp, defaultFrequencyMs: settings.defaultFrequencyMs });
+  };
 }
 
-export async function scheduleCommand(engine: Engine, io: Io): Promise<number> {
-  void engine;
-  void io;
-  throw usageError('the scheduler is not available yet.');
+export async function scheduleCommand(engine: Engine, settings: SingerSettings, io: Io): Promise<number> {
+  const line = (text: string): void => io.out(`${new Date().toISOString()} ${text}`);
+  const scheduler = new Scheduler(
+    engine,
+    { defaultFrequencyMs: settings.defaultFrequencyMs, catchUp: settings.catchUp },
+    {
+      onActive: () => line(`scheduler active for ${engine.paths.workspace}`),
+      onStandby: (h) => line(`standing by: another scheduler (pid ${h.pid}) drives this workspace; taking over when it ends`),
+      onNextRun: (name, at) => line(`${name}: next run ${at ? at.toISOString() : 'none (paused)'}`),
+      onSkipped: (j) => line(`${j.integration}: recurrence due ${j.startedAt} skipped (job ${j.id}): ${j.error ?? ''}`),
+      onStarted: (name, id, trigger) => line(`${name}: job ${id} started (${trigger})`),
+      onError: (name, message) => line(`${name === '*' ? 'scheduler' : name}: error: ${message}`),
+    },
+  );
+  const offEnded = engine.events.on('jobEnded', (j) => line(`${j.integration}: job ${j.id} ended ${j.status}${j.error ? `: ${j.error}` : ''}`));
+  scheduler.start();
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      line(`${signal}: stopping the scheduler and any running extraction`);
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  scheduler.dispose();
+  await engine.stopAllHere();
+  offEnded();
+  line('scheduler stopped');
+  return 0;
 }

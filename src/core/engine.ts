@@ -24,7 +24,7 @@ export interface EngineOptions {
   stopGracePeriodSeconds?: number;
 }
 
-export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt'>;
+export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt' | 'scheduleChangedAt'>;
 
 export class Engine {
   readonly paths: WorkspacePaths;
@@ -63,7 +63,7 @@ export class Engine {
 
   async add(input: NewIntegration): Promise<Integration> {
     checkName(input.name);
-    const parsed = IntegrationSchema.safeParse({ ...input, createdAt: new Date().toISOString(), anchorAt: null });
+    const parsed = IntegrationSchema.safeParse({ ...input, createdAt: new Date().toISOString(), anchorAt: null, scheduleChangedAt: null });
     if (!parsed.success) throw usageError(`the integration is not valid: ${parsed.error.issues[0]?.message ?? 'unknown problem'}.`);
     const it = parsed.data;
     await this.store.update((db) => {
@@ -81,7 +81,9 @@ export class Engine {
     const it = await this.store.update((db) => {
       const found = db.integrations.find((i) => i.name === name);
       if (!found) throw unknownIntegration(name);
+      const before = JSON.stringify(found.schedule);
       change(found);
+      if (JSON.stringify(found.schedule) !== before) found.scheduleChangedAt = new Date().toISOString();
       const valid = IntegrationSchema.safeParse(found);
       if (!valid.success) throw usageError(`the change is not valid: ${valid.error.issues[0]?.message ?? 'unknown problem'}.`);
       return { ...found };
@@ -92,6 +94,7 @@ export class Engine {
 
   setPaused(name: string, paused: boolean): Promise<Integration> {
     return this.updateIntegration(name, (it) => {
+      if (it.paused && !paused) it.scheduleChangedAt = new Date().toISOString();
       it.paused = paused;
     });
   }

@@ -30,6 +30,8 @@ export const IntegrationSchema = z.object({
   createdAt: z.iso.datetime(),
   /** A manual start re-anchors the schedule grid (rule 5); so does every job start. */
   anchorAt: z.iso.datetime().nullable().default(null),
+  /** When it was last resumed or its schedule changed: recurrences before that were not owed (rule 6). */
+  scheduleChangedAt: z.iso.datetime().nullable().default(null),
 });
 export type Integration = z.infer<typeof IntegrationSchema>;
 

@@ -1,6 +1,5 @@
 /** An integration's sync status at a glance (DESIGN §1). */
-import { formatDuration } from './duration';
-import type { Integration, Job, Schedule } from './model';
+import type { Integration, Job } from './model';
 
 export type SyncStatus = 'Pending' | 'Running' | 'Stopping' | 'Scheduled' | 'Paused' | 'Failed';
 
@@ -14,15 +13,4 @@ export function syncStatus(it: Integration, jobs: readonly Job[]): SyncStatus {
   if (!newest) return 'Pending';
   if (newest.status === 'Failed' || newest.status === 'Interrupted') return 'Failed';
   return 'Scheduled';
-}
-
-export function describeSchedule(s: Schedule, defaultFrequencyMs?: number): string {
-  switch (s.kind) {
-    case 'default':
-      return defaultFrequencyMs === undefined ? 'default' : `default (every ${formatDuration(defaultFrequencyMs)})`;
-    case 'interval':
-      return `every ${formatDuration(s.everyMs)}`;
-    case 'cron':
-      return `cron ${s.expression}${s.timezone ? ` (${s.timezone})` : ''}`;
-  }
 }

@@ -32,7 +32,7 @@ describe('the command line (DESIGN §5)', function () {
       [['add', 'ok', '--target', 'b'], /needs --tap/],
       [['add', 'ok', '--tap', 'a', '--target', 'b', '--frequency', 'often'], /not a duration/],
       [['add', 'ok', '--tap', 'a', '--target', 'b', '--frequency', '500ms'], /shorter than 1s/],
-      [['add', 'ok', '--tap', 'a', '--target', 'b', '--cron', '61 * * * *'], /not a valid cron/],
+      [['add', 'ok', '--tap', 'a', '--target', 'b', '--cron', '61 * * * *'], /the minute field "61" is not valid.*0-59/],
       [['add', 'ok', '--tap', 'a', '--target', 'b', '--cron', '0 * * * *', '--timezone', 'Mars/Olympus'], /time ?zone/i],
       [['add', 'ok', '--tap', 'a', '--target', 'b', '--tap-config', 'missing.json'], /does not exist/],
       [['add', 'ok', '--tap', 'tap; touch x', '--target', 'b'], /without a shell/],

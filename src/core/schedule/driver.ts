@@ -1,0 +1,289 @@
+/**
+ * The scheduler that drives one workspace (DESIGN rules 2-8): one timer per integration armed for its
+ * next start (no polling loop), re-planned whenever an integration, a job or a setting changes, here
+ * or in another process (the database file is watched). Only one scheduler drives a workspace at a
+ * time; the others stand by and take over, as a new activation, when the holder goes away.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Engine } from '../engine';
+import { BusyError, errorMessage } from '../errors';
+import { nextJobId, trimHistory } from '../jobs';
+import { FileLock, type LockInfo } from '../lock';
+import type { Database, Integration, Job } from '../model';
+import { planInputFor } from './inputs';
+import { plan, type Plan } from './plan';
+
+/** setTimeout's longest delay; a timer further out is re-armed when it fires. */
+const MAX_TIMER_MS = 2_147_000_000;
+/** How often a standby scheduler checks whether the active one is still there. */
+const STANDBY_CHECK_MS = 1000;
+/** Coalesces bursts of database writes (a running job writes progress) into one re-plan. */
+const WATCH_DEBOUNCE_MS = 150;
+
+export interface SchedulerOptions {
+  defaultFrequencyMs: number;
+  catchUp: 'once' | 'skip';
+  /** Injected for tests; the real clock otherwise. */
+  now?: () => Date;
+}
+
+export interface SchedulerEvents {
+  onActive?: () => void;
+  onStandby?: (holder: LockInfo) => void;
+  onNextRun?: (integration: string, at: Date | null) => void;
+  onSkipped?: (job: Job) => void;
+  onStarted?: (integration: string, jobId: string, trigger: 'scheduled' | 'catch-up') => void;
+  onError?: (integration: string, message: string) => void;
+}
+
+export class Scheduler {
+  private readonly lock: FileLock;
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly nextRuns = new Map<string, Date | null>();
+  /** Integrations not yet planned since this scheduler became active: their first plan is an activation. */
+  private readonly fresh = new Set<string>();
+  private defaultChangedAt: Date | null = null;
+  private watcher: fs.FSWatcher | undefined;
+  private standbyTimer: NodeJS.Timeout | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private unsubscribe: Array<() => void> = [];
+  private planning: Promise<void> = Promise.resolve();
+  private replanRequested = false;
+  private active = false;
+  private stopped = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private options: SchedulerOptions,
+    private readonly events: SchedulerEvents = {},
+  ) {
+    this.lock = new FileLock(engine.paths.schedulerLock);
+  }
+
+  get isActive(): boolean {
+    return this.active;
+  }
+
+  /** The next start the scheduler armed for an integration (null: paused or none). */
+  nextRunAt(name: string): Date | null | undefined {
+    return this.nextRuns.get(name);
+  }
+
+  /** Becomes the active scheduler, or stands by until the active one goes away. */
+  start(): void {
+    this.stopped = false;
+    this.tryBecomeActive();
+  }
+
+  setDefaultFrequency(ms: number): void {
+    if (ms === this.options.defaultFrequencyMs) return;
+    this.options = { ...this.options, defaultFrequencyMs: ms };
+    this.defaultChangedAt = this.now();
+    this.requestReplan();
+  }
+
+  setCatchUp(catchUp: 'once' | 'skip'): void {
+    this.options = { ...this.options, catchUp };
+  }
+
+  /** Stops scheduling; running jobs are left to the caller (Stop Extraction for deactivation). */
+  dispose(): void {
+    this.stopped = true;
+    this.active = false;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    if (this.standbyTimer) clearInterval(this.standbyTimer);
+    if (this.debounce) clearTimeout(this.debounce);
+    this.watcher?.close();
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    this.lock.release();
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private tryBecomeActive(): void {
+    if (this.stopped) return;
+    const got = this.lock.tryAcquire('scheduler');
+    if (!got.ok) {
+      if (!this.standbyTimer) {
+        this.events.onStandby?.(got.holder);
+        this.standbyTimer = setInterval(() => this.tryBecomeActive(), STANDBY_CHECK_MS);
+      }
+      return;
+    }
+    if (this.standbyTimer) clearInterval(this.standbyTimer);
+    this.standbyTimer = undefined;
+    this.active = true;
+    this.fresh.clear();
+    this.fresh.add('*');
+    this.events.onActive?.();
+    this.watch();
+    this.unsubscribe.push(
+      this.engine.events.on('changed', () => this.requestReplan()),
+      this.engine.events.on('jobEnded', () => this.requestReplan()),
+    );
+    this.requestReplan();
+  }
+
+  private watch(): void {
+    const dir = this.engine.paths.dir;
+    fs.mkdirSync(dir, { recursive: true });
+    const base = path.basename(this.engine.paths.database);
+    // The directory, not the file: atomic writes replace the file, which ends a watch on it.
+    this.watcher = fs.watch(dir, (_event, file) => {
+      if (file === base) this.requestReplan();
+    });
+    this.watcher.on('error', () => undefined);
+  }
+
+  requestReplan(): void {
+    if (!this.active) return;
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      this.replanAll();
+    }, WATCH_DEBOUNCE_MS);
+  }
+
+  /** Serialised: a plan never overlaps another, and a request during one runs once more after it. */
+  private replanAll(): void {
+    if (this.replanRequested) return;
+    this.replanRequested = true;
+    this.planning = this.planning.then(async () => {
+      this.replanRequested = false;
+      if (!this.active) return;
+      try {
+        await this.planEverything();
+      } catch (err) {
+        this.events.onError?.('*', errorMessage(err));
+      }
+    });
+  }
+
+  private async planEverything(): Promise<void> {
+    const db = await this.engine.read();
+    const activation = this.fresh.has('*');
+    const names = new Set(db.integrations.map((i) => i.name));
+    for (const name of [...this.timers.keys()]) {
+      if (!names.has(name)) {
+        clearTimeout(this.timers.get(name));
+        this.timers.delete(name);
+        this.nextRuns.delete(name);
+      }
+    }
+    for (const it of db.integrations) {
+      if (!this.active) return;
+      await this.planOne(db, it, activation).catch((err: unknown) => this.events.onError?.(it.name, errorMessage(err)));
+    }
+    this.fresh.delete('*');
+  }
+
+  private async planOne(db: Database, it: Integration, activation: boolean): Promise<void> {
+    const p = plan(
+      planInputFor(db, it, {
+        now: this.now(),
+        activation,
+        catchUp: this.options.catchUp,
+        defaultFrequencyMs: this.options.defaultFrequencyMs,
+        defaultChangedAt: this.defaultChangedAt,
+      }),
+    );
+    await this.carryOut(it.name, p);
+  }
+
+  private async carryOut(name: string, p: Plan): Promise<void> {
+    if (p.skipped.length > 0 || p.omitted) await this.recordSkipped(name, p);
+    let next = p.nextRunAt;
+    if (p.start) {
+      try {
+        const job = await this.engine.start(name, { trigger: p.start });
+        this.events.onStarted?.(name, job.jobId, p.start);
+      } catch (err) {
+        if (err instanceof BusyError) {
+          // Another process started a job a moment ago: the next plan sees it and skips as rule 4 says.
+          next = new Date(this.now().getTime() + 1000);
+        } else {
+          this.events.onError?.(name, errorMessage(err));
+          // A refused start (a config file gone, a corrupt state) must not retry in a tight loop:
+          // the next recurrence tries again; a Failed entry is not recorded since nothing ran.
+        }
+      }
+    }
+    this.arm(name, next);
+  }
+
+  private async recordSkipped(name: string, p: Plan): Promise<void> {
+    const recorded = await this.engine.store.update((db) => {
+      if (!db.integrations.some((i) => i.name === name)) return [];
+      const out: Job[] = [];
+      const entries = p.omitted
+        ? [
+            {
+              dueAt: p.omitted.firstDueAt,
+              reason: `${p.omitted.count ?? 'many'} recurrences from ${p.omitted.firstDueAt.toISOString()} to ${p.omitted.lastDueAt.toISOString()} skipped: ${p.omitted.reason}`,
+            },
+            ...p.skipped,
+          ]
+        : p.skipped;
+      for (const s of entries) {
+        const due = s.dueAt.toISOString();
+        const job: Job = {
+          integration: name,
+          id: nextJobId(db, name),
+          status: 'Skipped',
+          trigger: 'scheduled',
+          startedAt: due,
+          endedAt: due,
+          records: {},
+          tapExitCode: null,
+          targetExitCode: null,
+          error: s.reason,
+          logFile: null,
+          stateSaved: false,
+          fullRefresh: false,
+          runnerPid: null,
+          runnerHost: null,
+          tapPgid: null,
+          targetPgid: null,
+          stopRequestedAt: null,
+          stopGracePeriodSeconds: null,
+        };
+        db.jobs.push(job);
+        out.push(job);
+      }
+      trimHistory(db, name, this.engine.logRetention);
+      return out;
+    });
+    for (const j of recorded) {
+      this.engine.events.emit('jobSkipped', j);
+      this.events.onSkipped?.(j);
+    }
+    if (recorded.length) this.engine.events.emit('changed');
+  }
+
+  private arm(name: string, at: Date | null): void {
+    const old = this.timers.get(name);
+    if (old) clearTimeout(old);
+    this.timers.delete(name);
+    const previous = this.nextRuns.get(name);
+    this.nextRuns.set(name, at);
+    if ((previous?.getTime() ?? null) !== (at?.getTime() ?? null)) {
+      this.engine.events.emit('nextRun', name, at);
+      this.events.onNextRun?.(name, at);
+    }
+    if (at === null || !this.active) return;
+    const delay = Math.min(Math.max(at.getTime() - this.now().getTime(), 0), MAX_TIMER_MS);
+    this.timers.set(
+      name,
+      setTimeout(() => {
+        this.timers.delete(name);
+        this.replanAll();
+      }, delay),
+    );
+  }
+}
+

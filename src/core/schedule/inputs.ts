@@ -1,0 +1,53 @@
+/** What the planner needs to know about an integration, read from the database. */
+import { jobsOf } from '../jobs';
+import type { Database, Integration } from '../model';
+import { plan, type PlanInput } from './plan';
+import { resolveSchedule } from './resolve';
+
+export interface PlanContext {
+  now: Date;
+  activation: boolean;
+  catchUp: 'once' | 'skip';
+  defaultFrequencyMs: number;
+  /** When the workspace default frequency last changed, for integrations that follow it. */
+  defaultChangedAt?: Date | null;
+}
+
+export function planInputFor(db: Database, it: Integration, ctx: PlanContext): PlanInput {
+  const jobs = jobsOf(db, it.name);
+  const real = jobs.filter((j) => j.status !== 'Skipped');
+  const running = real.find((j) => j.status === 'Running' || j.status === 'Stopping');
+  // Every start re-anchors the grid (rules 3 and 5); Skipped entries only mark recurrences as handled.
+  const newestStart = maxDate(real[0] ? new Date(real[0].startedAt) : null, it.anchorAt ? new Date(it.anchorAt) : null);
+  const handled = maxDate(newestStart, jobs[0] ? new Date(jobs[0].startedAt) : null);
+  const changedAt = maxDate(
+    it.scheduleChangedAt ? new Date(it.scheduleChangedAt) : null,
+    it.schedule.kind === 'default' ? (ctx.defaultChangedAt ?? null) : null,
+  );
+  return {
+    schedule: resolveSchedule(it.schedule, ctx.defaultFrequencyMs),
+    anchorAt: newestStart,
+    handledUntil: handled,
+    running: running ? { jobId: running.id, startedAt: new Date(running.startedAt) } : null,
+    paused: it.paused,
+    now: ctx.now,
+    activation: ctx.activation,
+    catchUp: ctx.catchUp,
+    changedAt,
+  };
+}
+
+/**
+ * The next start as the scheduler computes it (for `list` and views that are not the scheduler
+ * itself): due now when the plan would start a job, else the plan's next run.
+ */
+export function nextRunFor(db: Database, it: Integration, ctx: Omit<PlanContext, 'activation'>): Date | null {
+  const p = plan(planInputFor(db, it, { ...ctx, activation: false }));
+  return p.start ? ctx.now : p.nextRunAt;
+}
+
+function maxDate(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.getTime() >= b.getTime() ? a : b;
+}
