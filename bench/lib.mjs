@@ -1,0 +1,143 @@
+// Helpers shared by the benchmark sections: timed spawns (never through a shell unless the caller
+// spawns `sh` itself), peak-RSS polling through /proc, POSIX word quoting, and number formatting.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Children started by the benchmark and still running: pid → { child, group }; see killStarted(). */
+const live = new Map();
+
+/**
+ * Spawns argv (no shell) and resolves when it has exited and its output is closed.
+ * Returns { code, signal, wallMs, peakRssKB, stdout, stderr } where wallMs runs from just before
+ * spawn to the 'exit' event, and peakRssKB is the highest VmHWM/VmRSS of that one process seen by
+ * polling /proc/PID/status every `pollMs` (null when polling is off or saw nothing).
+ * stdout and stderr keep at most `keep` characters each (the tail).
+ * With `group`, the child leads a new process group, and killStarted() signals that group (for
+ * `sh -c 'tap | sink'`, whose tap and sink are the shell's children).
+ */
+export function runTimed(argv, { cwd, env, pollRss = false, pollMs = 50, keep = 64 * 1024, group = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    let child;
+    try {
+      child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: group });
+    } catch (err) {
+      reject(err);
+      return;
+    }
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => { stdout = (stdout + d).slice(-keep); });
+    child.stderr.setEncoding('utf8').on('data', (d) => { stderr = (stderr + d).slice(-keep); });
+    let peak = null;
+    let timer = null;
+    const poll = () => {
+      const kb = readRssKB(child.pid);
+      if (kb !== null && (peak === null || kb > peak)) peak = kb;
+    };
+    if (pollRss && child.pid) {
+      poll();
+      timer = setInterval(poll, pollMs);
+    }
+    if (child.pid) live.set(child.pid, { child, group });
+    let exited = null;
+    child.on('error', (err) => {
+      if (timer) clearInterval(timer);
+      live.delete(child.pid);
+      reject(new Error(`cannot start ${argv[0]}: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      exited = { code, signal, wallMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+      if (timer) clearInterval(timer);
+      live.delete(child.pid);
+    });
+    child.on('close', () => {
+      if (!exited) return; // 'error' already rejected
+      resolve({ ...exited, peakRssKB: peak, stdout, stderr });
+    });
+  });
+}
+
+/** The larger of VmHWM and VmRSS of one process, in KiB, or null when it cannot be read. */
+function readRssKB(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  let best = null;
+  for (const key of ['VmHWM', 'VmRSS']) {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
+    if (m) best = Math.max(best ?? 0, Number(m[1]));
+  }
+  return best;
+}
+
+/**
+ * Sends `signal` to each child the benchmark started that is still running, by its pid (or, for a
+ * child started with `group`, to the process group it leads).
+ */
+export function killStarted(signal = 'SIGTERM') {
+  for (const [pid, { child, group }] of live) {
+    try {
+      if (group) process.kill(-pid, signal);
+      else child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * The absolute path of the Python interpreter behind `python3` (or $BENCH_PYTHON), so that every
+ * column starts the same interpreter directly and none pays for a version-manager shim.
+ */
+export function resolvePython() {
+  const candidate = process.env.BENCH_PYTHON || 'python3';
+  const r = spawnSync(candidate, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0 || !r.stdout.trim()) {
+    throw new Error(`cannot run ${candidate} (set BENCH_PYTHON to a Python 3 interpreter): ${r.error?.message ?? r.stderr.trim()}`);
+  }
+  return r.stdout.trim();
+}
+
+/** Quotes one word so that a POSIX shell (and the CLI's word splitter) reads it back unchanged. */
+export function shQuote(word) {
+  if (word !== '' && /^[A-Za-z0-9_\/.,:=+@%-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** argv → one command string in POSIX words. */
+export function shJoin(argv) {
+  return argv.map(shQuote).join(' ');
+}
+
+export function fmtInt(n) {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+export function fmtSec(ms) {
+  return (ms / 1000).toFixed(2);
+}
+
+export function fmtMB(kb) {
+  return kb === null || kb === undefined ? '—' : (kb / 1024).toFixed(0);
+}
+
+/** Renders rows (arrays of strings) under a header as an aligned text table. */
+export function renderTable(columns, rows) {
+  const all = [columns, ...rows].map((r) => r.map((c) => String(c ?? '')));
+  const widths = columns.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
+  const line = (r) =>
+    r
+      .map((c, i) => (i === 0 || !/^[\d.,×x—-]+$/.test(c) ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
+}
+
+/** The last `n` non-empty lines of a text, for error messages. */
+export function tail(text, n = 5) {
+  return text.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
+}

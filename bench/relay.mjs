@@ -1,0 +1,276 @@
+// Section "relay throughput" (DESIGN §5 "Throughput"): the same tap and sink
+// (test/fixtures/bench/fast_tap.py | fast_sink.py) through
+//   (a) a raw OS pipe, `sh -c 'tap | sink'` (the only spawn through a shell, by definition);
+//   (b) the engine: `singer-replication run` on an integration added with those commands; its
+//       throughput is records ÷ the job's (endedAt − startedAt) from `jobs --json`, and the whole
+//       CLI's wall time and peak RSS are shown too;
+//   (c) `meltano run` in a throwaway project whose custom extractor and loader are the same scripts,
+//       when .venv-bench/bin/meltano exists (scripts/setup-python.sh --meltano).
+// Best of `runs` runs each, alternated a, b, c, a, b, c, …
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runTimed, shJoin, shQuote, fmtInt, fmtSec, fmtMB, tail } from './lib.mjs';
+
+export const name = 'relay';
+export const title = 'relay throughput';
+
+const GOAL = 0.9;
+
+/**
+ * @param {{ root: string, records: number, runs: number, python: string, progress: (msg: string) => void,
+ *           onCleanup: (fn: () => void) => void, stopped: () => boolean }} ctx
+ * @returns {Promise<{ title: string, columns: string[], rows: string[][], notes: string[], failures: string[],
+ *                     metrics: object }>}  metrics: the raw numbers, for --json
+ */
+export async function run(ctx) {
+  const { root, records, runs, python, progress } = ctx;
+  const tapScript = path.join(root, 'test/fixtures/bench/fast_tap.py');
+  const sinkScript = path.join(root, 'test/fixtures/bench/fast_sink.py');
+  const tapArgv = [python, tapScript, '--records', String(records)];
+  const sinkArgv = [python, sinkScript];
+
+  const contenders = [rawPipe(tapArgv, sinkArgv, records), engine(ctx, tapArgv, sinkArgv, records), meltano(ctx, records)];
+  for (const c of contenders) {
+    if (ctx.stopped()) break;
+    try {
+      c.skip = await c.setup();
+    } catch (err) {
+      c.error = err.message;
+    }
+  }
+  for (let i = 1; i <= runs; i++) {
+    for (const c of contenders) {
+      if (c.skip || c.error || ctx.stopped()) continue;
+      progress(`relay: ${c.key} run ${i}/${runs}`);
+      try {
+        c.results.push(await c.measure());
+      } catch (err) {
+        c.error = err.message;
+      }
+    }
+  }
+  for (const c of contenders) {
+    try {
+      c.cleanup();
+    } catch {
+      // temp dirs only
+    }
+  }
+
+  const [a, b, m] = contenders;
+  const rows = [];
+  const failures = [];
+  const best = (c, key) => (c.results.length ? Math.min(...c.results.map((r) => r[key])) : null);
+  const maxRss = (c) => {
+    const v = c.results.map((r) => r.rssKB).filter((x) => x !== null && x !== undefined);
+    return v.length ? Math.max(...v) : null;
+  };
+  const status = (c) => (c.error ? 'FAILED (below)' : c.skip ? c.skip : null);
+
+  const aMs = best(a, 'wallMs');
+  rows.push(['(a) raw OS pipe: sh -c \'tap | sink\'', ...(aMs ? [fmtInt(rate(records, aMs)), fmtSec(aMs), '—', ''] : ['—', '—', '—', status(a)])]);
+
+  const bJobMs = best(b, 'jobMs');
+  const bWallMs = best(b, 'wallMs');
+  if (bJobMs !== null) {
+    rows.push(['(b) engine: the job (endedAt − startedAt)', fmtInt(rate(records, bJobMs)), fmtSec(bJobMs), fmtMB(maxRss(b)), 'RSS: the CLI process, max of runs']);
+    rows.push(['(b) engine: whole `singer-replication run`', fmtInt(rate(records, bWallMs)), fmtSec(bWallMs), '', 'node start, database, lock, job']);
+  } else {
+    rows.push(['(b) engine: singer-replication run', '—', '—', '—', status(b)]);
+  }
+
+  const mMs = best(m, 'wallMs');
+  if (mMs !== null) {
+    rows.push(['(c) meltano run (whole command)', fmtInt(rate(records, mMs)), fmtSec(mMs), fmtMB(maxRss(m)), `meltano ${m.version ?? ''}`.trim()]);
+  } else {
+    rows.push(['(c) meltano run', '—', '—', '—', status(m)]);
+  }
+
+  if (aMs !== null && bJobMs !== null) {
+    const r = aMs / bJobMs; // (b)/(a) in records/s
+    rows.push(['(b)/(a) engine job ÷ raw pipe', `${r.toFixed(2)}×`, '', '', `goal ≥ ${GOAL.toFixed(2)}: ${r >= GOAL ? 'met' : 'NOT met'}`]);
+    rows.push(['(b)/(a) whole CLI ÷ raw pipe', `${(aMs / bWallMs).toFixed(2)}×`, '', '', 'for information']);
+  } else {
+    rows.push(['(b)/(a) engine job ÷ raw pipe', '—', '', '', `goal ≥ ${GOAL.toFixed(2)}`]);
+  }
+  if (mMs !== null && bWallMs !== null) {
+    rows.push(['(b)/(c) whole CLI ÷ whole meltano run', `${(mMs / bWallMs).toFixed(2)}×`, '', '', '']);
+  } else {
+    rows.push(['(b)/(c) whole CLI ÷ whole meltano run', '—', '', '', '']);
+  }
+
+  for (const c of contenders) if (c.error) failures.push(`relay ${c.key}: ${c.error}`);
+
+  const notes = [
+    `tap:  ${shJoin(tapArgv)}`,
+    `sink: ${shJoin(sinkArgv)}`,
+    'records/s = records handed to the target ÷ time; best of each; peak RSS polls /proc every 50 ms (the process itself, not the tap or target).',
+  ];
+  const perSec = (ms) => (ms === null ? null : Math.round(rate(records, ms)));
+  const metrics = {
+    records,
+    rawPipe: { recordsPerSec: perSec(aMs), seconds: aMs === null ? null : aMs / 1000 },
+    engineJob: { recordsPerSec: perSec(bJobMs), seconds: bJobMs === null ? null : bJobMs / 1000, peakRssMB: mb(maxRss(b)) },
+    engineCli: { recordsPerSec: perSec(bWallMs), seconds: bWallMs === null ? null : bWallMs / 1000 },
+    meltano: { recordsPerSec: perSec(mMs), seconds: mMs === null ? null : mMs / 1000, peakRssMB: mb(maxRss(m)), version: m.version },
+    engineOverRawPipe: aMs !== null && bJobMs !== null ? aMs / bJobMs : null,
+    engineOverMeltano: mMs !== null && bWallMs !== null ? mMs / bWallMs : null,
+    goal: GOAL,
+  };
+  return {
+    title: `${title}: ${fmtInt(records)} records, 2 streams, best of ${runs}, alternated`,
+    metrics,
+    columns: ['measure', 'records/s', 'seconds', 'peak RSS MB', 'note'],
+    rows,
+    notes,
+    failures,
+  };
+}
+
+function mb(kb) {
+  return kb === null ? null : Math.round(kb / 1024);
+}
+
+function rate(records, ms) {
+  return records / (ms / 1000);
+}
+
+/** The state line fast_sink echoes, and its read count, checked after a run. */
+function checkSink(res, records, what) {
+  if (res.code !== 0) {
+    throw new Error(`${what} exited ${res.code ?? res.signal}: ${tail(res.stderr + res.stdout, 3)}`);
+  }
+  const m = /read (\d+) lines/.exec(res.stderr + res.stdout);
+  if (m && Number(m[1]) < records) throw new Error(`${what}: the sink read ${m[1]} lines, fewer than ${records} records`);
+}
+
+function rawPipe(tapArgv, sinkArgv, records) {
+  const script = `${shJoin(tapArgv)} | ${shJoin(sinkArgv)}`;
+  return {
+    key: 'a',
+    results: [],
+    async setup() {
+      return null;
+    },
+    async measure() {
+      const res = await runTimed(['sh', '-c', script], { group: true });
+      checkSink(res, records, 'the raw pipe');
+      if (!res.stdout.includes('bookmarks')) throw new Error('the raw pipe: the sink echoed no state');
+      return { wallMs: res.wallMs, rssKB: null };
+    },
+    cleanup() {},
+  };
+}
+
+function engine(ctx, tapArgv, sinkArgv, records) {
+  const cli = path.join(ctx.root, 'dist/cli.js');
+  let ws = null;
+  const cliArgv = (...args) => [process.execPath, cli, '--workspace', ws, ...args];
+  const c = {
+    key: 'b',
+    results: [],
+    async setup() {
+      if (!existsSync(cli)) {
+        throw new Error('dist/cli.js not found: build it with `npm run build:prod` (`npm run bench` does that first)');
+      }
+      ws = mkdtempSync(path.join(tmpdir(), 'singer-bench-'));
+      ctx.onCleanup(() => c.cleanup());
+      const res = await runTimed(cliArgv('add', 'bench', '--tap', shJoin(tapArgv), '--target', shJoin(sinkArgv), '--paused'));
+      if (res.code !== 0) {
+        throw new Error(`\`singer-replication add\` exited ${res.code ?? res.signal}: ${tail(res.stderr + res.stdout, 3)}`);
+      }
+      return null;
+    },
+    async measure() {
+      const res = await runTimed(cliArgv('run', 'bench'), { pollRss: true });
+      if (res.code !== 0) {
+        throw new Error(`\`singer-replication run bench\` exited ${res.code ?? res.signal}: ${tail(res.stderr + res.stdout, 3)}`);
+      }
+      const list = await runTimed(cliArgv('jobs', 'bench', '--json'));
+      if (list.code !== 0) throw new Error(`\`singer-replication jobs bench --json\` exited ${list.code}: ${tail(list.stderr, 3)}`);
+      let jobs;
+      try {
+        jobs = JSON.parse(list.stdout);
+      } catch (err) {
+        throw new Error(`\`jobs --json\` printed no JSON (${err.message}): ${list.stdout.slice(0, 200)}`);
+      }
+      const job = Array.isArray(jobs) ? jobs[0] : undefined;
+      if (!job) throw new Error('`jobs --json` listed no job after `run`');
+      if (job.status !== 'Succeeded') throw new Error(`job ${job.id} is ${job.status}: ${job.error ?? ''}`);
+      const handed = Object.values(job.records ?? {}).reduce((s, n) => s + n, 0);
+      if (handed !== records) throw new Error(`job ${job.id} counted ${handed} records, the tap wrote ${records}`);
+      const jobMs = Date.parse(job.endedAt) - Date.parse(job.startedAt);
+      if (!(jobMs > 0)) throw new Error(`job ${job.id}: bad startedAt/endedAt ${job.startedAt} / ${job.endedAt}`);
+      return { jobMs, wallMs: res.wallMs, rssKB: res.peakRssKB };
+    },
+    cleanup() {
+      if (ws && !process.env.BENCH_KEEP) rmSync(ws, { recursive: true, force: true });
+      ws = process.env.BENCH_KEEP ? ws : null;
+    },
+  };
+  return c;
+}
+
+function meltano(ctx, records) {
+  const exe = process.env.BENCH_MELTANO || path.join(ctx.root, '.venv-bench/bin/meltano');
+  const env = { ...process.env, MELTANO_SEND_ANONYMOUS_USAGE_STATS: 'false', NO_COLOR: '1' };
+  let project = null;
+  const c = {
+    key: 'c',
+    results: [],
+    version: null,
+    async setup() {
+      if (!existsSync(exe)) return 'not installed: run scripts/setup-python.sh --meltano';
+      project = mkdtempSync(path.join(tmpdir(), 'singer-bench-meltano-'));
+      ctx.onCleanup(() => c.cleanup());
+      mkdirSync(path.join(project, 'bin'));
+      // Executable launchers without a shell: the same interpreter runs the fixture in-process.
+      const launcher = (script, extra) =>
+        `#!${ctx.python}\nimport runpy, sys\nsys.argv = [${JSON.stringify(script)}, ${extra.map((a) => JSON.stringify(a)).join(', ')}${extra.length ? ', ' : ''}*sys.argv[1:]]\nrunpy.run_path(sys.argv[0], run_name="__main__")\n`;
+      const tap = path.join(project, 'bin/tap-fast');
+      const sink = path.join(project, 'bin/target-fast');
+      writeFileSync(tap, launcher(path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), ['--records', String(records)]));
+      writeFileSync(sink, launcher(path.join(ctx.root, 'test/fixtures/bench/fast_sink.py'), []));
+      chmodSync(tap, 0o755);
+      chmodSync(sink, 0o755);
+      writeFileSync(
+        path.join(project, 'meltano.yml'),
+        [
+          'send_anonymous_usage_stats: false',
+          'project_id: 00000000-0000-4000-8000-00000000be0c',
+          'default_environment: bench',
+          'environments:',
+          '- name: bench',
+          'plugins:',
+          '  extractors:',
+          '  - name: tap-fast',
+          '    namespace: tap_fast',
+          '    executable: bin/tap-fast',
+          '  loaders:',
+          '  - name: target-fast',
+          '    namespace: target_fast',
+          '    executable: bin/target-fast',
+          '',
+        ].join('\n'),
+      );
+      const ver = await runTimed([exe, '--version'], { cwd: project, env });
+      if (ver.code !== 0) throw new Error(`${shQuote(exe)} --version exited ${ver.code}: ${tail(ver.stderr + ver.stdout, 3)}`);
+      c.version = /version\s+(\S+)/.exec(ver.stdout)?.[1] ?? null;
+      // creates the system database, so the first timed run does not pay for it
+      const inst = await runTimed([exe, 'install'], { cwd: project, env });
+      if (inst.code !== 0) throw new Error(`meltano install exited ${inst.code}: ${tail(inst.stderr + inst.stdout, 3)}`);
+      return null;
+    },
+    async measure() {
+      const res = await runTimed([exe, 'run', 'tap-fast', 'target-fast'], { cwd: project, env, pollRss: true });
+      checkSink(res, records, 'meltano run');
+      return { wallMs: res.wallMs, rssKB: res.peakRssKB };
+    },
+    cleanup() {
+      if (project && !process.env.BENCH_KEEP) rmSync(project, { recursive: true, force: true });
+      project = process.env.BENCH_KEEP ? project : null;
+    },
+  };
+  return c;
+}

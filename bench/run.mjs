@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// `npm run bench`: builds (npm script), then runs each benchmark section and prints one table per
+// section. A section is a module in bench/ exporting `name`, `title` and
+// `async run(ctx) → { title, columns, rows, notes, failures, metrics? }`; add new ones (activation time,
+// scheduler at scale, database at scale) to SECTIONS below.
+//
+// Options:
+//   --records N     records per relay run (default 1,000,000; env BENCH_RECORDS)
+//   --runs N        runs per contender, best one kept (default 3; env BENCH_RUNS)
+//   --only NAME     run only this section (repeatable)
+//   --json          print the results as JSON instead of tables
+// Environment: BENCH_PYTHON (interpreter for the fixtures, default python3), BENCH_MELTANO
+// (default .venv-bench/bin/meltano), BENCH_KEEP=1 keeps the temporary workspaces.
+// Exit code: 0, or 1 when a section reported a failure, 2 on bad options.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderTable, resolvePython, killStarted } from './lib.mjs';
+import * as relay from './relay.mjs';
+
+const SECTIONS = [relay];
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function usage(msg) {
+  if (msg) console.error(`bench: ${msg}`);
+  console.error('usage: node bench/run.mjs [--records N] [--runs N] [--only SECTION]... [--json]');
+  console.error(`sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
+  process.exit(2);
+}
+
+function positiveInt(value, what) {
+  const s = String(value ?? '').replace(/[_,]/g, '');
+  if (!/^\d+$/.test(s) || Number(s) < 1) usage(`${what} must be a positive integer, got "${value}"`);
+  return Number(s);
+}
+
+const opts = {
+  records: positiveInt(process.env.BENCH_RECORDS ?? '1000000', 'BENCH_RECORDS'),
+  runs: positiveInt(process.env.BENCH_RUNS ?? '3', 'BENCH_RUNS'),
+  only: [],
+  json: false,
+};
+const args = process.argv.slice(2);
+for (let i = 0; i < args.length; i++) {
+  const a = args[i];
+  const value = () => (i + 1 < args.length ? args[++i] : usage(`${a} needs a value`));
+  if (a === '--records') opts.records = positiveInt(value(), '--records');
+  else if (a.startsWith('--records=')) opts.records = positiveInt(a.slice(10), '--records');
+  else if (a === '--runs') opts.runs = positiveInt(value(), '--runs');
+  else if (a.startsWith('--runs=')) opts.runs = positiveInt(a.slice(7), '--runs');
+  else if (a === '--only') opts.only.push(value());
+  else if (a === '--json') opts.json = true;
+  else if (a === '-h' || a === '--help') usage();
+  else usage(`unknown option ${a}`);
+}
+for (const n of opts.only) if (!SECTIONS.some((s) => s.name === n)) usage(`no section named "${n}"`);
+
+const cleanups = [];
+function cleanupAll() {
+  while (cleanups.length) {
+    try {
+      cleanups.pop()();
+    } catch {
+      // best effort: temporary directories only
+    }
+  }
+}
+// First signal: stop measuring, SIGTERM the processes the benchmark started (by pid), let them end
+// and clean up; a second signal: SIGKILL them and leave at once.
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (stopping) {
+      killStarted('SIGKILL');
+      cleanupAll();
+      process.exit(130);
+    }
+    stopping = true;
+    console.error(`\nbench: ${sig}: stopping the processes it started (again to kill them)`);
+    killStarted('SIGTERM');
+  });
+}
+
+let python;
+try {
+  python = resolvePython();
+} catch (err) {
+  console.error(`bench: ${err.message}`);
+  process.exit(2);
+}
+
+const ctx = {
+  root,
+  records: opts.records,
+  runs: opts.runs,
+  python,
+  progress: (msg) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${msg}`);
+  },
+  onCleanup: (fn) => cleanups.push(fn),
+  stopped: () => stopping,
+};
+
+const results = [];
+let failed = false;
+for (const section of SECTIONS) {
+  if (opts.only.length && !opts.only.includes(section.name)) continue;
+  if (stopping) break;
+  let res;
+  try {
+    res = await section.run(ctx);
+  } catch (err) {
+    res = { title: section.title, columns: [], rows: [], notes: [], failures: [`${section.name}: ${err.stack ?? err}`] };
+  }
+  ctx.progress('');
+  results.push({ section: section.name, ...res });
+  if (res.failures.length) failed = true;
+  if (!opts.json) {
+    console.log(`\n${res.title}\n`);
+    if (res.rows.length) console.log(renderTable(res.columns, res.rows));
+    for (const n of res.notes) console.log(`  ${n}`);
+    for (const f of res.failures) console.log(`  FAILED ${f}`);
+  }
+}
+cleanupAll();
+if (stopping) {
+  console.error('bench: interrupted');
+  process.exit(130);
+}
+if (opts.json) console.log(JSON.stringify({ records: opts.records, runs: opts.runs, python, results }, null, 2));
+else console.log('');
+if (failed) console.error('bench: some measurements failed (see FAILED above)');
+process.exitCode = failed ? 1 : 0;
