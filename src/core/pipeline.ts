@@ -163,9 +163,16 @@ export class Pipeline {
       ),
     ]);
 
-    const relay = new Relay(tap.stdout!, target.stdin!, { onProgress: spec.onProgress, progressMs: 500 });
+    const relay = new Relay(tap.stdout!, target.stdin!, {
+      onProgress: spec.onProgress,
+      progressMs: 500,
+      stopping: () => this.stopRequested,
+    });
     const relayed = relay.run().then((r) => {
       tapOutputEnded = true;
+      if (r.droppedTailBytes > 0) {
+        log.runner(`dropped the tap's unfinished last line (${r.droppedTailBytes} bytes, cut off by the stop); the target got every complete line before it`, 'WARNING');
+      }
       if (r.badLine) {
         log.runner(`tap output line ${r.badLine.lineNumber} is not a Singer message (${r.badLine.reason}): ${r.badLine.excerpt}`, 'ERROR');
         this.terminateTap(TAP_ABORT_GRACE_MS, 'bad tap output');

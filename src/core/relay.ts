@@ -33,12 +33,19 @@ export interface RelayResult {
   badLine: BadLine | null;
   /** The target stopped reading (it exited or closed stdin) before the tap's output ended. */
   targetClosed: boolean;
+  /** Bytes of an unfinished last line dropped because the tap was being stopped. */
+  droppedTailBytes: number;
 }
 
 export interface RelayOptions {
   /** Called at most every `progressMs` with the counts so far. */
   onProgress?: (records: Readonly<Record<string, number>>) => void;
   progressMs?: number;
+  /**
+   * Whether the tap is being stopped. A tap killed by a signal may leave half a line: that tail is
+   * dropped (and reported) instead of failing a job the user meant to cancel.
+   */
+  stopping?: () => boolean;
 }
 
 export class Relay {
@@ -53,6 +60,7 @@ export class Relay {
   private lastStreamBytes: Buffer = Buffer.alloc(0);
   private lastStreamName = '';
   private lastProgress = 0;
+  private droppedTailBytes = 0;
 
   constructor(
     private readonly source: Readable,
@@ -73,6 +81,7 @@ export class Relay {
           otherMessages: this.other,
           badLine: this.badLine,
           targetClosed: this.targetClosed,
+          droppedTailBytes: this.droppedTailBytes,
         });
       };
       const onData = (chunk: Buffer): void => {
@@ -102,7 +111,11 @@ export class Relay {
       });
       this.source.on('data', onData);
       this.source.on('end', () => {
-        if (!this.badLine && !this.targetClosed && this.pendingBytes > 0) {
+        if (!this.badLine && !this.targetClosed && this.pendingBytes > 0 && this.options.stopping?.()) {
+          this.droppedTailBytes = this.pendingBytes;
+          this.pending = [];
+          this.pendingBytes = 0;
+        } else if (!this.badLine && !this.targetClosed && this.pendingBytes > 0) {
           // A last line without a newline: check and forward it like any other.
           const line = this.pending;
           this.pending = [];

@@ -105,3 +105,22 @@ describe('the relay (DESIGN §5: every tap line is a JSON object with a string t
     assert.equal(forwarded, rec('a', 1));
   });
 });
+
+describe('the relay while the tap is being stopped', () => {
+  it('drops an unfinished last line instead of failing the job, and says how much', async () => {
+    const source = new PassThrough();
+    const parts: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+    const done = new Relay(source, sink, { stopping: () => true }).run();
+    source.end(`${rec('a', 1)}{"type": "RECORD", "stream": "a", "rec`);
+    const result = await done;
+    assert.equal(result.badLine, null);
+    assert.equal(result.droppedTailBytes, 38);
+    assert.equal(Buffer.concat(parts).toString(), rec('a', 1));
+  });
+});
