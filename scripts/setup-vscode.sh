@@ -9,6 +9,10 @@ CACHE="$PWD/.vscode-test"
 NODE24_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 mkdir -p "$CACHE"
+# Run from `npm test`, this script inherits the outer npm's npm_* variables (npm_config_user_agent
+# names Node 20, and code-server's postinstall reads its Node version from there): drop them so the
+# inner install describes itself.
+for v in $(compgen -e | grep -i '^npm_' || true); do unset "$v"; done
 
 need_debs=()
 [ -x /usr/bin/chromium ] || need_debs+=(chromium)

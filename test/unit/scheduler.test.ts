@@ -146,6 +146,28 @@ describe('the scheduler (rules 2-8, `singer-replication schedule`)', function ()
     assert.equal(resting.nextRunAt, null);
   });
 
+  it('a manual start re-anchors the grid: the next scheduled job is manual start + frequency (rule 5)', async () => {
+    const ws = tempWorkspace();
+    await addFixture(ws, 'anchor', { total: 1, ignore_state: true }, {}, '--frequency', '4s');
+    const sched = cliProcess(ws, 'schedule');
+    try {
+      await waitFor('the first job to end', async () => (await jobs(ws, 'anchor'))[0]?.status === 'Succeeded');
+      await new Promise((r) => setTimeout(r, 1500));
+      const manual = await cli(ws, 'run', 'anchor');
+      assert.equal(manual.code, 0, manual.err);
+      await waitFor('a scheduled job after the manual one', async () => (await jobs(ws, 'anchor')).length >= 3, 15_000);
+    } finally {
+      sched.kill('SIGTERM');
+    }
+    await exitOf(sched);
+    const [next, manualJob, first] = await jobs(ws, 'anchor');
+    assert.equal(first!.trigger, 'scheduled');
+    assert.equal(manualJob!.trigger, 'manual');
+    assert.equal(next!.trigger, 'scheduled');
+    const drift = Date.parse(next!.startedAt) - (Date.parse(manualJob!.startedAt) + 4000);
+    assert.ok(Math.abs(drift) < 1000, `the next scheduled job started ${drift} ms from manual start + 4 s`);
+  });
+
   it('SIGTERM to `schedule` stops a running job as Stop Extraction does, then exits 0', async () => {
     const ws = tempWorkspace();
     await addFixture(ws, 'longrun', { total: 1000, sleep: 0.02 }, {}, '--frequency', '1h');
