@@ -1,13 +1,19 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
-import { registerIntegrationsTree } from './vscode/integrationsTree';
+import { registerIntegrationsTree, type IntegrationsTreeProvider } from './vscode/integrationsTree';
 import { registerStatusBar } from './vscode/statusBar';
 
+/** What the extension-host tests look at. */
+export interface SingerApi {
+  integrationsTree: IntegrationsTreeProvider;
+}
+
 // Composition root: wires each surface up; every module pushes its own disposables.
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): SingerApi {
   const tree = registerIntegrationsTree(context);
   registerCommands(context, tree);
   registerStatusBar(context);
+  return { integrationsTree: tree };
 }
 
 export function deactivate(): void {

@@ -1,6 +1,7 @@
 // The UI in a real browser: the packaged .vsix installed into code-server, driven by chromium.
 // `npm run test:e2e` packages first; screenshots of every step land in test/e2e/screenshots/.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, installExtension, launchChromium, makeTempDir, startCodeServer } from '../harness/codeServer.mjs';
@@ -80,14 +81,24 @@ describe('Singer view in the browser', function () {
     await shot('welcome-4-create-clicked');
   });
 
-  it('opens the demo workspace and shows the Singer view', async function () {
+  it('opens the demo workspace and shows its integration and extraction log in the Singer view', async function () {
     // A copy, so the test never writes into the repo's demo/ (nor sees its job output).
     const demo = makeTempDir('singer-e2e-demo-');
-    cpSync(join(REPO, 'demo'), demo, { recursive: true, filter: (src) => !src.includes(`${join(REPO, 'demo')}/output`) });
+    cpSync(join(REPO, 'demo'), demo, {
+      recursive: true,
+      filter: (src) => !src.startsWith(join(REPO, 'demo', 'output')) && !src.startsWith(join(REPO, 'demo', '.singer')),
+    });
+    // The demo integration and one real job, made by the CLI as `npm start` and a user would.
+    const cli = (...args) => execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), '--workspace', demo, ...args], { encoding: 'utf8' });
+    cli('add', 'demo', '--tap', 'python3 tap_demo.py', '--target', 'python3 target_demo.py', '--tap-config', 'tap-config.json', '--target-config', 'target-config.json', '--frequency', '1h');
+    cli('run', 'demo');
     await openWorkbench(server.folderUrl(undefined, demo), 'demo');
     await openSingerView('demo');
-    const body = page.locator('.pane-body').filter({ has: page.locator('.welcome-view-content, .monaco-list') }).first();
-    assert.equal(await body.isVisible(), true, 'Integrations view body is not visible');
+    const tree = page.locator('.pane-body .monaco-list');
+    await tree.getByText('demo', { exact: true }).waitFor({ timeout: 30_000 });
+    await tree.getByText(/Scheduled · every 1h/).waitFor({ timeout: 10_000 });
+    await tree.getByText('demo', { exact: true }).click();
+    await tree.getByText('#1 Succeeded').waitFor({ timeout: 10_000 });
     await page.locator('#workbench\\.parts\\.statusbar').getByText('Singer', { exact: true }).waitFor({ timeout: 30_000 });
     await shot('demo-3-ready');
   });
