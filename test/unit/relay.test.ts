@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { Relay, type RelayResult } from '../../src/core/relay';
 
-async function relay(chunks: Array<string | Buffer>): Promise<{ result: RelayResult; forwarded: string }> {
-  const source = new PassThrough();
+/** A target stand-in that keeps what it was sent. */
+function collectingSink(): { sink: Writable; text: () => string } {
   const parts: Buffer[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -12,11 +12,17 @@ async function relay(chunks: Array<string | Buffer>): Promise<{ result: RelayRes
       cb();
     },
   });
+  return { sink, text: () => Buffer.concat(parts).toString() };
+}
+
+async function relay(chunks: Array<string | Buffer>): Promise<{ result: RelayResult; forwarded: string }> {
+  const source = new PassThrough();
+  const { sink, text } = collectingSink();
   const done = new Relay(source, sink).run();
   for (const c of chunks) source.write(c);
   source.end();
   const result = await done;
-  return { result, forwarded: Buffer.concat(parts).toString() };
+  return { result, forwarded: text() };
 }
 
 const rec = (stream: string, id: number, spaced = true): string =>
@@ -109,18 +115,12 @@ describe('the relay (DESIGN §5: every tap line is a JSON object with a string t
 describe('the relay while the tap is being stopped', () => {
   it('drops an unfinished last line instead of failing the job, and says how much', async () => {
     const source = new PassThrough();
-    const parts: Buffer[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        parts.push(Buffer.from(chunk));
-        cb();
-      },
-    });
+    const { sink, text } = collectingSink();
     const done = new Relay(source, sink, { stopping: () => true }).run();
     source.end(`${rec('a', 1)}{"type": "RECORD", "stream": "a", "rec`);
     const result = await done;
     assert.equal(result.badLine, null);
     assert.equal(result.droppedTailBytes, 38);
-    assert.equal(Buffer.concat(parts).toString(), rec('a', 1));
+    assert.equal(text(), rec('a', 1));
   });
 });
