@@ -5,6 +5,8 @@
 #   .venv-test/bin/target-jsonl  target-jsonl (singer-python based); it pins jsonschema 2.6.0, which
 #                                singer-sdk cannot share, so it lives in its own virtualenv
 #                                .venv-test/isolated/target-jsonl/ and is linked into .venv-test/bin/
+#   .venv-test/bin/meltano       meltano 4.4.1 (the Meltano interop tests), in its own virtualenv
+#                                .venv-test/isolated/meltano/, linked the same way
 # With --meltano, also .venv-bench/ with meltano (the optional column of `npm run bench`).
 # Every package is pinned, transitive ones too. Safe to run again: a virtualenv whose marker file for
 # the pinned set exists is kept as it is; one with another pinned set (or Python) is made anew.
@@ -78,7 +80,7 @@ simplejson==3.11.1
 singer-python==5.8.0
 tzdata==2026.6
 "
-BENCH_REQS="
+MELTANO_REQS="
 meltano==4.4.1
 alembic==1.20.1
 anyio==4.16.0
@@ -130,6 +132,7 @@ virtualenv==21.15.8
 wrapt==2.5.2
 zipp==4.1.2
 "
+BENCH_REQS="$MELTANO_REQS"
 
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1
 
@@ -172,7 +175,12 @@ ensure_venv .venv-test/isolated/target-jsonl "$JSONL_REQS" target-jsonl --help
 if [ "$(readlink .venv-test/bin/target-jsonl 2>/dev/null)" != "../isolated/target-jsonl/bin/target-jsonl" ]; then
   ln -sfn ../isolated/target-jsonl/bin/target-jsonl .venv-test/bin/target-jsonl
 fi
-summary=".venv-test: target-csv 0.5.0 (singer-sdk 0.54.9), target-jsonl 0.1.4"
+# meltano pins its own SQLAlchemy and jsonschema, so it too lives apart; the check needs no network
+ensure_venv .venv-test/isolated/meltano "$MELTANO_REQS" env MELTANO_SEND_ANONYMOUS_USAGE_STATS=false MELTANO_CLI_DISABLE_VERSION_CHECK=true meltano --version
+if [ "$(readlink .venv-test/bin/meltano 2>/dev/null)" != "../isolated/meltano/bin/meltano" ]; then
+  ln -sfn ../isolated/meltano/bin/meltano .venv-test/bin/meltano
+fi
+summary=".venv-test: target-csv 0.5.0 (singer-sdk 0.54.9), target-jsonl 0.1.4, meltano 4.4.1"
 
 if [ "$WITH_MELTANO" = 1 ]; then
   ensure_venv .venv-bench "$BENCH_REQS" env MELTANO_SEND_ANONYMOUS_USAGE_STATS=false meltano --version

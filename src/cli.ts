@@ -7,6 +7,7 @@ import { addCommand } from './cli/addCommand';
 import { COMMAND_HELP, USAGE } from './cli/help';
 import { jobsCommand, logCommand, runCommand, stateCommand, stopCommand } from './cli/jobCommands';
 import { listCommand } from './cli/listCommand';
+import { exportMeltanoCommand, importMeltanoCommand } from './cli/meltanoCommands';
 import { processIo, type Io } from './cli/output';
 import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
@@ -152,6 +153,11 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       parseArgs({ args: rest, options: {} });
       return scheduleCommand(engine, settings, io);
     }
+    // Meltano interop (src/core/meltano/)
+    case 'import-meltano':
+      return importMeltanoCommand(engine, rest, io);
+    case 'export-meltano':
+      return exportMeltanoCommand(engine, rest, io, settings.defaultFrequencyMs);
   }
   throw usageError(`unknown command "${command}".`);
 }

@@ -16,6 +16,8 @@ Commands:
   pause NAME | resume NAME                    stop or restart scheduled jobs
   remove NAME                                 delete an integration, its logs and state
   schedule                                    run the scheduler in the foreground
+  import-meltano [PROJECT_DIR]                a Meltano project's pipelines as integrations
+  export-meltano NAME... --out DIR            integrations as a runnable Meltano project
 
 Global options:
   --workspace DIR   the workspace folder (default: the current directory)
@@ -87,4 +89,43 @@ Deletes NAME with its job history, logs and saved state. Refused while a job run
 Runs the scheduler in the foreground until SIGINT or SIGTERM, which stop running jobs as Stop
 Extraction does. Prints one line per event. Only one scheduler drives a workspace at a time:
 a second one stands by and takes over when the first goes away.`,
+  'import-meltano': `Usage: singer-replication import-meltano [PROJECT_DIR] [options]
+
+Creates an integration for each extractor -> loader pipeline of a Meltano project (default: the
+workspace folder): its jobs and schedules, and an extractor no job runs when the project has one
+loader. meltano.yml is read with its include_paths, lock files and the environment's overrides.
+Config goes to .singer/config/NAME-tap.json and NAME-target.json; a value Meltano would read from
+.env or the environment becomes {"$secret": "VAR"} (set SINGER_SECRET_VAR), never a copy. The tap and
+target are the executables Meltano installed under .meltano/, else the plugins' executables on PATH.
+The catalog is the extractor's catalog file, else the one Meltano cached under .meltano/run/ with
+the select and metadata rules applied. A cron interval is kept, read in UTC. Whatever does not carry
+over (mappers, transformers, unresolved plugins) is listed in the report.
+
+Options:
+  --environment NAME   the Meltano environment whose overrides apply (default: default_environment)
+  --resume             import them resumed (default: paused, so nothing runs before you look)
+  --dry-run            print what would be imported; write nothing
+  --json               print the result as JSON
+
+A meltano.yml that does not parse, or a job or schedule naming an unknown plugin, is refused with
+the file and line (exit 2); nothing is written then.`,
+  'export-meltano': `Usage: singer-replication export-meltano NAME... --out DIR [--pip-url NAME=URL]... [options]
+
+Writes (or updates, keeping comments and other keys) DIR/meltano.yml so that Meltano runs the
+integrations as the editor did: an extractor and a loader each (the same executables and config,
+the catalog copied to extract/ with select and metadata rules), a job and a schedule named like the
+integration. A Replication Frequency becomes the nearest calendar cron expression (Meltano's
+schedules are calendar-based; ours are anchored at the previous start). Secrets become \${VAR}
+references, named in DIR/.env.example; no secret value is written. The saved state is written to
+DIR/state/NAME.json, with the \`meltano state set\` command that loads it.
+
+Options:
+  --out DIR            the Meltano project folder (relative to the workspace); created if missing
+  --pip-url NAME=URL   the pip_url of a plugin (NAME: the plugin or program, e.g. tap-github), so
+                       Meltano installs it; repeatable
+  --environment NAME   the environment the state is set for (default: default_environment, or dev)
+  --dry-run            print what would be written; write nothing
+  --json               print the result as JSON
+
+A meltano.yml in DIR that does not parse is never overwritten (exit 2).`,
 };
