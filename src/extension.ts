@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import { registerCommands } from './vscode/commands';
+import { registerMeltano } from './vscode/meltano';
 import { registerIntegrationsTree, type IntegrationsTreeProvider } from './vscode/integrationsTree';
 import { registerStatusBar } from './vscode/statusBar';
 
@@ -13,6 +14,7 @@ export function activate(context: vscode.ExtensionContext): SingerApi {
   const tree = registerIntegrationsTree(context);
   registerCommands(context, tree);
   registerStatusBar(context);
+  registerMeltano(context);
   return { integrationsTree: tree };
 }
 

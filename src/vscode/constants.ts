@@ -3,6 +3,8 @@
 export const COMMANDS = {
   createIntegration: 'singer.createIntegration',
   refresh: 'singer.refresh',
+  importMeltano: 'singer.importMeltanoProject',
+  exportMeltano: 'singer.exportMeltanoProject',
 } as const;
 
 export const VIEWS = {

@@ -2,7 +2,7 @@
 // `npm run test:e2e` packages first; screenshots of every step land in test/e2e/screenshots/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO, installExtension, launchChromium, makeTempDir, startCodeServer } from '../harness/codeServer.mjs';
 
@@ -101,6 +101,24 @@ describe('Singer view in the browser', function () {
     await tree.getByText('#1 Succeeded').waitFor({ timeout: 10_000 });
     await page.locator('#workbench\\.parts\\.statusbar').getByText('Singer', { exact: true }).waitFor({ timeout: 30_000 });
     await shot('demo-3-ready');
+  });
+
+  it('offers once to import the Meltano project of a workspace without integrations, and imports it', async function () {
+    const project = makeTempDir('singer-e2e-meltano-');
+    writeFileSync(
+      join(project, 'meltano.yml'),
+      'version: 1\ndefault_environment: dev\nenvironments:\n- name: dev\nplugins:\n  extractors:\n  - name: tap-demo\n    namespace: tap_demo\n    executable: tap-demo\n' +
+        '  loaders:\n  - name: target-demo\n    namespace: target_demo\n    executable: target-demo\njobs:\n- name: nightly\n  tasks:\n  - tap-demo target-demo\n',
+    );
+    await openWorkbench(server.folderUrl(undefined, project), 'meltano-1-workbench');
+    const toast = page.locator('.notifications-toasts').getByText('holds a Meltano project');
+    await toast.waitFor({ timeout: 30_000 });
+    await shot('meltano-2-offer');
+    await page.locator('.notifications-toasts').getByRole('button', { name: 'Import' }).click();
+    await page.locator('.notifications-toasts').getByText(/Imported 1 integration/).waitFor({ timeout: 30_000 });
+    await openSingerView('meltano-3');
+    await page.locator('.pane-body .monaco-list').getByText('nightly', { exact: true }).waitFor({ timeout: 30_000 });
+    await shot('meltano-4-imported');
   });
 });
 

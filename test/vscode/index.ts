@@ -4,7 +4,7 @@
 // would run their describe() calls at bundle load, before mocha exists. Add new test files below.
 import Mocha from 'mocha';
 
-const testFiles: Array<() => Promise<unknown>> = [() => import('./extension.test'), () => import('./tree.test')];
+const testFiles: Array<() => Promise<unknown>> = [() => import('./extension.test'), () => import('./tree.test'), () => import('./meltano.test')];
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
