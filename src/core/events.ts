@@ -10,6 +10,8 @@ export interface EngineEvents {
   jobEnded: [job: Job];
   jobSkipped: [job: Job];
   nextRun: [integration: string, at: Date | null];
+  /** Something went wrong that no caller awaits (a retried write, a background job's failure). */
+  error: [message: string];
 }
 
 export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> {

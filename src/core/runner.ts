@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { BusyError, usageError } from './errors';
+import { BusyError, errorMessage, usageError } from './errors';
 import type { EngineEvents, TypedEmitter } from './events';
 import { activeJob, nextJobId, totalRecords, trimHistory } from './jobs';
 import { FileLock, readLock } from './lock';
@@ -192,7 +192,8 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     prepared.cleanup();
 
     const endedAt = new Date().toISOString();
-    const final = await store.update((db) => {
+    // The end of a job must reach the database: a dropped write left finished jobs Running forever.
+    const final = await persistently(() => store.update((db) => {
       const j = db.jobs.find((x) => x.integration === it.name && x.id === job.id);
       if (!j) return { ...job, status: outcome.status, endedAt };
       j.status = outcome.status;
@@ -203,13 +204,16 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
       j.error = outcome.error;
       j.stateSaved = lastState !== null;
       return { ...j };
-    });
+    }), (err) => ctx.events.emit('error', `recording the end of job ${job.id} of ${it.name} failed, retrying: ${errorMessage(err)}`));
     lock.release();
     ctx.events.emit('jobEnded', final);
     ctx.events.emit('changed');
     return final;
   })();
-  done.catch(() => lock.release());
+  done.catch((err: unknown) => {
+    lock.release();
+    ctx.events.emit('error', `job ${job.id} of ${it.name}: ${errorMessage(err)}`);
+  });
 
   return {
     integration: it.name,
@@ -303,4 +307,17 @@ export function unknownIntegration(name: string): Error {
 /** The live holder of an integration's job lock, if any. */
 export function jobLockHolder(paths: WorkspacePaths, name: string): ReturnType<typeof readLock> {
   return readLock(paths.jobLock(name));
+}
+
+/** Retries a database write until it lands (a busy lock is temporary), backing off to 2 s. */
+async function persistently<T>(write: () => Promise<T>, onRetry: (err: unknown) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= 30) throw err;
+      onRetry(err);
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+    }
+  }
 }

@@ -16,6 +16,13 @@ import type { WorkspacePaths } from './paths';
 export class Store {
   private readonly low: Low<Database>;
   private readonly lock: FileLock;
+  /**
+   * Updates of this process wait their turn here, so the lock file is contended only between
+   * processes: hundreds of jobs of one scheduler polling the same lock starved each other (bench).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The last validated read, kept while the file is the same (inode, size, mtime): zod is most of a read's cost. */
+  private cache: { key: string; data: Database } | undefined;
 
   constructor(readonly paths: WorkspacePaths) {
     const file = paths.database;
@@ -31,23 +38,51 @@ export class Store {
     return fs.existsSync(this.paths.database);
   }
 
-  /** The database as it is on disk now, validated; an empty one when the file does not exist yet. */
+  /**
+   * The database as it is on disk now, validated; an empty one when the file does not exist yet.
+   * Callers must not modify it (it may be shared with the next read); change it through update().
+   */
   async read(): Promise<Database> {
+    const key = this.fileKey();
+    if (key !== null && this.cache?.key === key) return this.cache.data;
+    // lowdb parses into a new object on every read, so the one cached here is never the one an update changes.
     await this.low.read();
-    return this.low.data;
+    const data = this.low.data;
+    if (key !== null && key === this.fileKey()) this.cache = { key, data };
+    return data;
+  }
+
+  private fileKey(): string | null {
+    try {
+      const st = fs.statSync(this.paths.database, { bigint: true });
+      return `${st.ino}:${st.size}:${st.mtimeNs}`;
+    } catch {
+      return null;
+    }
   }
 
   /**
    * Read-modify-write under the database lock. `change` may throw to refuse: nothing is written.
    * A database that does not validate throws before `change` runs, so it is never overwritten.
    */
-  async update<T>(change: (db: Database) => T): Promise<T> {
+  update<T>(change: (db: Database) => T): Promise<T> {
+    const run = this.queue.then(() => this.updateNow(change));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async updateNow<T>(change: (db: Database) => T): Promise<T> {
     await this.lock.acquire();
     try {
-      await this.low.read();
+      // Re-read under the lock (another process may have written); a file validated a moment ago
+      // and unchanged since is copied instead of parsed and validated again.
+      const key = this.fileKey();
+      if (key !== null && this.cache?.key === key) this.low.data = structuredClone(this.cache.data);
+      else await this.low.read();
       const result = change(this.low.data);
       fs.mkdirSync(this.paths.dir, { recursive: true });
       await this.low.write();
+      this.cache = undefined;
       return result;
     } finally {
       this.lock.release();

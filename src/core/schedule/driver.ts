@@ -164,6 +164,20 @@ export class Scheduler {
     });
   }
 
+  /** A timer fired: only its integration is due, so only it is planned. */
+  private replanOne(name: string): void {
+    this.planning = this.planning.then(async () => {
+      if (!this.active) return;
+      try {
+        const db = await this.engine.read();
+        const it = db.integrations.find((i) => i.name === name);
+        if (it) await this.planOne(db, it, false);
+      } catch (err) {
+        this.events.onError?.(name, errorMessage(err));
+      }
+    });
+  }
+
   private async planEverything(): Promise<void> {
     const db = await this.engine.read();
     const activation = this.fresh.has('*');
@@ -175,10 +189,11 @@ export class Scheduler {
         this.nextRuns.delete(name);
       }
     }
-    for (const it of db.integrations) {
-      if (!this.active) return;
-      await this.planOne(db, it, activation).catch((err: unknown) => this.events.onError?.(it.name, errorMessage(err)));
-    }
+    // Not one after the other: 500 due integrations must not wait for each other's job start.
+    // The store queues their writes; the engine's locks keep each integration to one job.
+    await Promise.all(
+      db.integrations.map((it) => this.planOne(db, it, activation).catch((err: unknown) => this.events.onError?.(it.name, errorMessage(err)))),
+    );
     this.fresh.delete('*');
   }
 
@@ -281,7 +296,7 @@ export class Scheduler {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        this.replanAll();
+        this.replanOne(name);
       }, delay),
     );
   }
