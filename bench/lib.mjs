@@ -58,6 +58,79 @@ export function runTimed(argv, { cwd, env, pollRss = false, pollMs = 50, keep = 
   });
 }
 
+/**
+ * Spawns argv (no shell) for a long-running process the caller watches and stops itself: calls
+ * `onLine(line)` for each line of its standard output (stderr keeps its last `keep` characters), and
+ * registers it so killStarted() reaches it. Returns { pid, stderr(), exited } where `exited` resolves
+ * with { code, signal } once it has exited and its output is closed (rejects when it cannot start).
+ */
+export function startTracked(argv, { cwd, env, onLine = () => {}, keep = 64 * 1024 } = {}) {
+  const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop();
+    for (const l of lines) onLine(l);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => { stderr = (stderr + d).slice(-keep); });
+  if (child.pid) live.set(child.pid, { child, group: false });
+  const exited = new Promise((resolve, reject) => {
+    let status = null;
+    child.on('error', (err) => {
+      live.delete(child.pid);
+      reject(new Error(`cannot start ${argv[0]}: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      status = { code, signal };
+      live.delete(child.pid);
+    });
+    child.on('close', () => {
+      if (!status) return; // 'error' already rejected
+      if (partial) onLine(partial);
+      resolve(status);
+    });
+  });
+  return { pid: child.pid, stderr: () => stderr, exited };
+}
+
+/** CPU time (user + system) one process has used itself, in ms, from /proc/PID/stat; null when it cannot be read. */
+export function readCpuMs(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // pid (comm) state ppid … : utime and stime are fields 14 and 15, the 12th and 13th after the comm.
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks();
+}
+
+let ticks = null;
+function clockTicks() {
+  if (ticks === null) {
+    const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    ticks = Number(r.stdout?.trim()) > 0 ? Number(r.stdout.trim()) : 100;
+  }
+  return ticks;
+}
+
+/** The resident set (VmRSS) and its high-water mark (VmHWM) of one process, in KiB; nulls when unreadable. */
+export function readMemKB(pid) {
+  let text;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return { rss: null, hwm: null };
+  }
+  const get = (key) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? Number(m[1]) : null;
+  };
+  return { rss: get('VmRSS'), hwm: get('VmHWM') };
+}
+
 /** The larger of VmHWM and VmRSS of one process, in KiB, or null when it cannot be read. */
 function readRssKB(pid) {
   let text;
@@ -135,6 +208,13 @@ export function renderTable(columns, rows) {
       .join('  ')
       .trimEnd();
   return [line(all[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)].join('\n');
+}
+
+/** The q-quantile (0..1) of numbers by the nearest-rank method, or null when there are none. */
+export function quantile(values, q) {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 }
 
 /** The last `n` non-empty lines of a text, for error messages. */

@@ -2,12 +2,17 @@
 // `npm run bench`: builds (npm script), then runs each benchmark section and prints one table per
 // section. A section is a module in bench/ exporting `name`, `title` and
 // `async run(ctx) → { title, columns, rows, notes, failures, metrics? }`; add new ones (activation time,
-// scheduler at scale, database at scale) to SECTIONS below.
+// database at scale) to SECTIONS below.
 //
 // Options:
 //   --records N     records per relay run (default 1,000,000; env BENCH_RECORDS)
 //   --runs N        runs per contender, best one kept (default 3; env BENCH_RUNS)
 //   --only NAME     run only this section (repeatable)
+//   --integrations N      scheduler: integrations in the workspace (default 500)
+//   --rounds N            scheduler: recurrences watched after the first jobs (default 2)
+//   --frequency-seconds S scheduler: their frequency (default 60)
+//   --idle-seconds S      scheduler: the idle window whose CPU time is measured (default 60)
+//   --fixtures sh|node    scheduler: instant tap and target in POSIX sh (default) or Node
 //   --json          print the results as JSON instead of tables
 // Environment: BENCH_PYTHON (interpreter for the fixtures, default python3), BENCH_MELTANO
 // (default .venv-bench/bin/meltano), BENCH_KEEP=1 keeps the temporary workspaces.
@@ -16,14 +21,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderTable, resolvePython, killStarted } from './lib.mjs';
 import * as relay from './relay.mjs';
+import * as scheduler from './scheduler.mjs';
 
-const SECTIONS = [relay];
+const SECTIONS = [relay, scheduler];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function usage(msg) {
   if (msg) console.error(`bench: ${msg}`);
   console.error('usage: node bench/run.mjs [--records N] [--runs N] [--only SECTION]... [--json]');
+  console.error('       scheduler: [--integrations N] [--rounds N] [--frequency-seconds S] [--idle-seconds S] [--fixtures sh|node]');
   console.error(`sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
   process.exit(2);
 }
@@ -39,6 +46,11 @@ const opts = {
   runs: positiveInt(process.env.BENCH_RUNS ?? '3', 'BENCH_RUNS'),
   only: [],
   json: false,
+  integrations: 500,
+  rounds: 2,
+  frequencySeconds: 60,
+  idleSeconds: 60,
+  fixtures: 'sh',
 };
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i++) {
@@ -48,7 +60,14 @@ for (let i = 0; i < args.length; i++) {
   else if (a.startsWith('--records=')) opts.records = positiveInt(a.slice(10), '--records');
   else if (a === '--runs') opts.runs = positiveInt(value(), '--runs');
   else if (a.startsWith('--runs=')) opts.runs = positiveInt(a.slice(7), '--runs');
-  else if (a === '--only') opts.only.push(value());
+  else if (a === '--integrations') opts.integrations = positiveInt(value(), '--integrations');
+  else if (a === '--rounds') opts.rounds = positiveInt(value(), '--rounds');
+  else if (a === '--frequency-seconds') opts.frequencySeconds = positiveInt(value(), '--frequency-seconds');
+  else if (a === '--idle-seconds') opts.idleSeconds = positiveInt(value(), '--idle-seconds');
+  else if (a === '--fixtures') {
+    opts.fixtures = value();
+    if (!['sh', 'node'].includes(opts.fixtures)) usage(`--fixtures is sh or node, not "${opts.fixtures}"`);
+  } else if (a === '--only') opts.only.push(value());
   else if (a === '--json') opts.json = true;
   else if (a === '-h' || a === '--help') usage();
   else usage(`unknown option ${a}`);
@@ -94,6 +113,11 @@ const ctx = {
   records: opts.records,
   runs: opts.runs,
   python,
+  integrations: opts.integrations,
+  rounds: opts.rounds,
+  frequencySeconds: opts.frequencySeconds,
+  idleSeconds: opts.idleSeconds,
+  fixtures: opts.fixtures,
   progress: (msg) => {
     if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${msg}`);
   },

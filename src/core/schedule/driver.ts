@@ -43,6 +43,8 @@ export class Scheduler {
   private readonly nextRuns = new Map<string, Date | null>();
   /** Integrations not yet planned since this scheduler became active: their first plan is an activation. */
   private readonly fresh = new Set<string>();
+  /** Integrations whose timer fired and that wait to be planned together. */
+  private readonly due = new Set<string>();
   private defaultChangedAt: Date | null = null;
   private watcher: fs.FSWatcher | undefined;
   private standbyTimer: NodeJS.Timeout | undefined;
@@ -164,17 +166,30 @@ export class Scheduler {
     });
   }
 
-  /** A timer fired: only its integration is due, so only it is planned. */
+  /**
+   * A timer fired: only its integration is due, so only it is planned. Timers that fire together
+   * (500 integrations on the same minute) are planned together, their jobs started side by side.
+   */
   private replanOne(name: string): void {
-    this.planning = this.planning.then(async () => {
-      if (!this.active) return;
-      try {
-        const db = await this.engine.read();
-        const it = db.integrations.find((i) => i.name === name);
-        if (it) await this.planOne(db, it, false);
-      } catch (err) {
-        this.events.onError?.(name, errorMessage(err));
-      }
+    this.due.add(name);
+    if (this.due.size > 1) return;
+    setImmediate(() => {
+      this.planning = this.planning.then(async () => {
+        const names = [...this.due];
+        this.due.clear();
+        if (!this.active) return;
+        try {
+          const db = await this.engine.read();
+          await Promise.all(
+            names.map((n) => {
+              const it = db.integrations.find((i) => i.name === n);
+              return it ? this.planOne(db, it, false).catch((err: unknown) => this.events.onError?.(n, errorMessage(err))) : undefined;
+            }),
+          );
+        } catch (err) {
+          this.events.onError?.('*', errorMessage(err));
+        }
+      });
     });
   }
 
