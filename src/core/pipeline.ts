@@ -132,10 +132,11 @@ export class Pipeline {
     });
     let targetEndedFirst = false;
     let tapOutputEnded = false;
+    let badOutput = false;
     // Judged by the tap's output, not its exit event: Node may report the tap's exit after the
     // target's even when the tap ended first and the target merely finished reading.
     const targetExit = exited(target).then((r) => {
-      if (!tapOutputEnded) {
+      if (!tapOutputEnded && !badOutput) {
         targetEndedFirst = true;
         log.runner(`the target exited (${describeExit(r)}) while the tap was still running: stopping the tap`, 'ERROR');
         this.terminateTap(TAP_ABORT_GRACE_MS, 'target ended');
@@ -167,15 +168,17 @@ export class Pipeline {
       onProgress: spec.onProgress,
       progressMs: 500,
       stopping: () => this.stopRequested,
+      // The tap is stopped as soon as its output goes bad: the target has all it will get.
+      onBadLine: (bad) => {
+        badOutput = true;
+        log.runner(`tap output line ${bad.lineNumber} is not a Singer message (${bad.reason}): ${bad.excerpt}`, 'ERROR');
+        this.terminateTap(TAP_ABORT_GRACE_MS, 'bad tap output');
+      },
     });
     const relayed = relay.run().then((r) => {
       tapOutputEnded = true;
       if (r.droppedTailBytes > 0) {
         log.runner(`dropped the tap's unfinished last line (${r.droppedTailBytes} bytes, cut off by the stop); the target got every complete line before it`, 'WARNING');
-      }
-      if (r.badLine) {
-        log.runner(`tap output line ${r.badLine.lineNumber} is not a Singer message (${r.badLine.reason}): ${r.badLine.excerpt}`, 'ERROR');
-        this.terminateTap(TAP_ABORT_GRACE_MS, 'bad tap output');
       }
       return r;
     });

@@ -155,6 +155,18 @@ describe('jobs (rules 8-13)', function () {
     assert.match((await cli(ws, 'log', 'bad')).out, /runner ERROR tap output line 15/);
   });
 
+  it('a bad line stops the tap at once, not when it would have ended', async () => {
+    const ws = tempWorkspace();
+    await addFixture(ws, 'badslow', { total: 2000, sleep: 0.01, bad_line_after: 5 });
+    const t0 = Date.now();
+    const r = await cli(ws, 'run', 'badslow');
+    assert.equal(r.code, 1);
+    assert.ok(Date.now() - t0 < 8000, `the job took ${Date.now() - t0} ms: the tap ran on after its bad line`);
+    const [job] = JSON.parse((await cli(ws, 'jobs', 'badslow', '--json')).out);
+    assert.equal(job.tapExitCode, 143, 'ended by SIGTERM');
+    assert.doesNotMatch((await cli(ws, 'log', 'badslow')).out, /target exited .* while the tap was still running/);
+  });
+
   it('a target that emits state only at the end; one that never does leaves the state unchanged (rule 10)', async () => {
     const ws = tempWorkspace();
     await addFixture(ws, 'atend', { total: 12 }, { state_only_at_end: true });

@@ -1,5 +1,6 @@
 /** The relay alone, with in-memory streams: what it forwards and counts, whatever the chunking. */
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
 import { Relay, type RelayResult } from '../../src/core/relay';
 
@@ -80,6 +81,100 @@ describe('the relay (DESIGN §5: every tap line is a JSON object with a string t
   it('keeps only the first 200 characters of a bad line', async () => {
     const { result } = await relay([`${'x'.repeat(5000)}\n`]);
     assert.equal(result.badLine?.excerpt.length, 200);
+  });
+
+  it('tells streams apart whose names share a beginning, in both layouts, and after other messages', async () => {
+    const input = [
+      rec('users', 1),
+      rec('users2', 2),
+      rec('user', 3),
+      rec('users', 4, false),
+      '{"type": "STATE", "value": {}}\n',
+      rec('users', 5),
+      rec('user', 6, false),
+      '{"type": "RECORD", "stream": "users", "record": {}}  \r\n',
+    ].join('');
+    for (const size of [1, 5, 33, input.length]) {
+      const chunks: string[] = [];
+      for (let i = 0; i < input.length; i += size) chunks.push(input.slice(i, i + size));
+      const { result, forwarded } = await relay(chunks);
+      assert.equal(forwarded, input, `chunk size ${size}`);
+      assert.deepEqual(result.records, { users: 4, users2: 1, user: 2 }, `chunk size ${size}`);
+      assert.equal(result.otherMessages, 1);
+      assert.equal(result.lines, 8);
+    }
+  });
+
+  it('a bad line cut between chunks: the target gets every line before it and no byte of it', async () => {
+    const before = rec('a', 1) + rec('a', 2);
+    const bad = '{"type": "RECORD", "stream": "a", "record": {"id": 3}, "oops"\n';
+    const { result, forwarded } = await relay([before + bad.slice(0, 20), bad.slice(20, 40), bad.slice(40), rec('a', 4)]);
+    assert.equal(forwarded, before);
+    assert.equal(result.badLine?.lineNumber, 3);
+    assert.deepEqual(result.records, { a: 2 });
+  });
+
+  it('reports progress as it goes, with snapshots the relay does not change afterwards', async () => {
+    const source = new PassThrough();
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    const seen: Array<Readonly<Record<string, number>>> = [];
+    const done = new Relay(source, sink, { onProgress: (r) => seen.push(r), progressMs: 0 }).run();
+    source.write(rec('a', 1));
+    await new Promise((r) => setImmediate(r));
+    source.end(rec('a', 2) + rec('b', 3));
+    await done;
+    assert.deepEqual(seen[0], { a: 1 });
+    assert.deepEqual(seen[seen.length - 1], { a: 2, b: 1 });
+  });
+
+  it('applies back-pressure: a slow target pauses the tap, memory stays bounded, nothing is lost or reordered', async function () {
+    this.timeout(60_000);
+    const source = new PassThrough({ highWaterMark: 64 * 1024 });
+    const parts: Buffer[] = [];
+    let maxWaiting = 0;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(Buffer.from(chunk));
+        setTimeout(cb, 1);
+      },
+    });
+    const done = new Relay(source, sink, { maxBufferedBytes: 1024 * 1024 }).run();
+    const lines = Array.from({ length: 40_000 }, (_, i) => rec(i % 2 ? 'x' : 'y', i)).join('');
+    let paused = false;
+    for (let i = 0; i < lines.length; i += 64 * 1024) {
+      maxWaiting = Math.max(maxWaiting, sink.writableLength);
+      if (!source.write(lines.slice(i, i + 64 * 1024))) {
+        paused ||= source.isPaused();
+        await new Promise((r) => source.once('drain', r));
+      }
+    }
+    source.end();
+    const result = await done;
+    if (!sink.writableFinished) await new Promise((r) => sink.once('finish', r));
+    assert.ok(paused, 'the relay paused the tap');
+    assert.ok(maxWaiting <= 1024 * 1024 + 128 * 1024, `at most about 1 MiB waits for the target (saw ${maxWaiting})`);
+    assert.equal(Buffer.concat(parts).toString(), lines);
+    assert.deepEqual(result.records, { x: 20_000, y: 20_000 });
+  });
+
+  it('a target that exits early: the tap is drained to its end (it cannot block) and targetClosed is set', async function () {
+    this.timeout(30_000);
+    // reads one chunk, then exits with its stdin still open
+    const target = spawn(process.execPath, ['-e', "process.stdin.once('data', () => process.exit(0))"], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const source = new PassThrough();
+    const done = new Relay(source, target.stdin!).run();
+    const chunk = rec('a', 1).repeat(1000);
+    let written = 0;
+    for (let i = 0; i < 500; i++) {
+      if (!source.write(chunk)) await new Promise((r) => source.once('drain', r));
+      written += chunk.length;
+    }
+    source.end();
+    const result = await done;
+    assert.equal(result.targetClosed, true);
+    assert.equal(result.badLine, null);
+    assert.ok(written > 1024 * 1024 * 10, 'far more than any pipe buffer was written');
+    assert.ok(source.readableEnded, 'the tap output was read to its end');
   });
 
   it('blank lines are harmless', async () => {
