@@ -155,6 +155,18 @@ describe('jobs (rules 8-13)', function () {
     assert.match((await cli(ws, 'log', 'bad')).out, /runner ERROR tap output line 15/);
   });
 
+  it('a 50 MB record passes through the whole pipeline', async function () {
+    this.timeout(120_000);
+    const ws = tempWorkspace();
+    await addFixture(ws, 'huge', { total: 3, big_record: 50 * 1024 * 1024 });
+    const r = await cli(ws, 'run', 'huge');
+    assert.equal(r.code, 0, r.err);
+    const [job] = JSON.parse((await cli(ws, 'jobs', 'huge', '--json')).out);
+    assert.deepEqual(job.records, { items: 4 });
+    const lines = fs.readFileSync(ws.file('huge-out.jsonl'), 'utf8').split('\n');
+    assert.equal(JSON.parse(lines[0]!).blob.length, 50 * 1024 * 1024);
+  });
+
   it('a bad line stops the tap at once, not when it would have ended', async () => {
     const ws = tempWorkspace();
     await addFixture(ws, 'badslow', { total: 2000, sleep: 0.01, bad_line_after: 5 });
