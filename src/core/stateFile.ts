@@ -4,15 +4,8 @@
  * written, so a runner killed with SIGKILL still leaves the last confirmed state.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { writeJsonAtomic } from './atomicFile';
 import { usageError } from './errors';
-
-export function writeJsonAtomic(file: string, value: unknown, mode = 0o644): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(value)}\n`, { mode });
-  fs.renameSync(tmp, file);
-}
 
 /** The saved state, null when there is none; a file that does not parse refuses the run (exit 2). */
 export function readState(file: string, integration: string): Record<string, unknown> | null {

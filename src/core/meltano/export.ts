@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Document, YAMLMap, YAMLSeq, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { joinCommand } from '../argv';
+import { writeTextAtomic } from '../atomicFile';
 import type { Engine } from '../engine';
 import { usageError } from '../errors';
 import { activeJob } from '../jobs';
@@ -240,7 +241,7 @@ export async function exportMeltanoProject(engine: Engine, o: MeltanoExportOptio
     const existed = fs.existsSync(abs);
     if (existed && fs.readFileSync(abs, 'utf8') === f.text) continue;
     written.push({ path: f.rel, action: existed ? 'updated' : 'created' });
-    if (!o.dryRun) writeFileAtomic(abs, f.text, f.mode);
+    if (!o.dryRun) writeTextAtomic(abs, f.text, f.mode);
   }
   return {
     outDir,
@@ -616,20 +617,6 @@ function envExampleText(file: string, vars: { name: string; uses: string[] }[]):
     out += `# ${v.uses.join('; ')}\n${v.name}=\n`;
   }
   return out;
-}
-
-function writeFileAtomic(file: string, text: string, mode?: number): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  let keep: number | undefined = mode;
-  try {
-    keep ??= fs.statSync(file).mode & 0o777;
-  } catch {
-    keep ??= 0o644;
-  }
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: keep });
-  fs.chmodSync(tmp, keep);
-  fs.renameSync(tmp, file);
 }
 
 /** The export as text: what was written, the report, and the commands that hand the state over. */

@@ -14,7 +14,7 @@ import { usageError } from '../errors';
 import { findExecutable } from '../executable';
 import { INTEGRATION_NAME, type Schedule } from '../model';
 import type { WorkspacePaths } from '../paths';
-import { writeJsonAtomic } from '../stateFile';
+import { writeJsonAtomic } from '../atomicFile';
 import {
   activeEnvironment,
   findPlugin,
