@@ -3,14 +3,12 @@
  * extension. It knows Singer; the fronts only render its answers and events.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import { ExitCode, SingerError, usageError } from './errors';
 import { TypedEmitter, type EngineEvents } from './events';
 import { activeJob, jobsOf } from './jobs';
 import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job } from './model';
 import { DEFAULT_DATABASE_PATH, workspacePaths, type WorkspacePaths } from './paths';
-import { identityAlive } from './process';
-import { reconcile } from './reconcile';
+import { reconcile, runnerGone } from './reconcile';
 import { startJob, unknownIntegration, type RunningJob, type StartOptions } from './runner';
 import { environmentSecrets, type SecretResolver } from './secrets';
 import { readState } from './stateFile';
@@ -179,8 +177,7 @@ export class Engine {
       const j = db.jobs.find((x) => x.integration === name && x.id === id);
       if (!j) throw usageError(`job ${id} of ${name} is no longer in the history.`);
       if (!isActive(j)) return j;
-      const runnerGone = j.runnerPid !== null && j.runnerHost === os.hostname() && !identityAlive({ pid: j.runnerPid, host: os.hostname() });
-      if (runnerGone) {
+      if (runnerGone(j)) {
         await this.reconcile();
         continue;
       }

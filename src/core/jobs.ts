@@ -1,6 +1,27 @@
 /** Pure helpers over job history. */
 import type { Database, Job } from './model';
 
+/** A job record: what is given, and nothing known yet about the rest (no exit codes, no log, no processes). */
+export function newJob(fields: Pick<Job, 'integration' | 'id' | 'status' | 'trigger' | 'startedAt'> & Partial<Job>): Job {
+  return {
+    endedAt: null,
+    records: {},
+    tapExitCode: null,
+    targetExitCode: null,
+    error: null,
+    logFile: null,
+    stateSaved: false,
+    fullRefresh: false,
+    runnerPid: null,
+    runnerHost: null,
+    tapPgid: null,
+    targetPgid: null,
+    stopRequestedAt: null,
+    stopGracePeriodSeconds: null,
+    ...fields,
+  };
+}
+
 export function formatJobId(n: number): string {
   return String(n).padStart(6, '0');
 }

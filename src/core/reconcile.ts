@@ -11,7 +11,8 @@ import type { WorkspacePaths } from './paths';
 import { groupAlive, identityAlive, isAlive, signalGroup } from './process';
 import type { Store } from './store';
 
-function orphaned(job: Job): boolean {
+/** An active job whose runner process (on this host) is gone. */
+export function runnerGone(job: Job): boolean {
   if (job.status !== 'Running' && job.status !== 'Stopping') return false;
   if (job.runnerHost !== null && job.runnerHost !== os.hostname()) return false;
   return job.runnerPid === null || !isAlive(job.runnerPid);
@@ -20,11 +21,11 @@ function orphaned(job: Job): boolean {
 export async function reconcile(store: Store, paths: WorkspacePaths): Promise<Job[]> {
   if (!store.exists()) return [];
   const db = await store.read();
-  if (!db.jobs.some(orphaned)) return [];
+  if (!db.jobs.some(runnerGone)) return [];
   return store.update((fresh) => {
     const found: Job[] = [];
     for (const job of fresh.jobs) {
-      if (!orphaned(job)) continue;
+      if (!runnerGone(job)) continue;
       for (const pgid of [job.tapPgid, job.targetPgid]) if (pgid !== null && groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
       const stateFile = paths.stateFile(job.integration);
       let stateSaved = false;

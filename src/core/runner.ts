@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { BusyError, errorMessage, usageError } from './errors';
 import type { EngineEvents, TypedEmitter } from './events';
-import { activeJob, nextJobId, totalRecords, trimHistory } from './jobs';
+import { activeJob, newJob, nextJobId, totalRecords, trimHistory } from './jobs';
 import { FileLock, readLock } from './lock';
 import { LogWriter, Redactor } from './logfile';
 import type { Integration, Job, JobStatus, Trigger } from './model';
@@ -85,27 +85,17 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
       const live = db.integrations.find((i) => i.name === it.name);
       if (!live) throw unknownIntegration(it.name);
       const id = nextJobId(db, it.name);
-      const j: Job = {
+      const j = newJob({
         integration: it.name,
         id,
         status: 'Running',
         trigger: opts.trigger,
         startedAt,
-        endedAt: null,
-        records: {},
-        tapExitCode: null,
-        targetExitCode: null,
-        error: null,
         logFile: paths.relative(paths.logFile(it.name, id)),
-        stateSaved: false,
         fullRefresh,
         runnerPid: process.pid,
         runnerHost: os.hostname(),
-        tapPgid: null,
-        targetPgid: null,
-        stopRequestedAt: null,
-        stopGracePeriodSeconds: null,
-      };
+      });
       db.jobs.push(j);
       live.anchorAt = startedAt;
       removed = trimHistory(db, it.name, ctx.logRetention);
@@ -162,7 +152,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
             ctx.events.emit('jobProgress', job, records);
           },
         });
-        timers.push(...watchForStop(ctx, it.name, job.id, (seconds) => requestStop(seconds)));
+        timers.push(watchForStop(ctx, it.name, job.id, (seconds) => requestStop(seconds)));
         // Process groups are known once both have spawned; record them so a later reconcile can clean up.
         setImmediate(() => void recordGroups(ctx, pipeline!, job.id, it.name));
         timers.push(
@@ -279,7 +269,7 @@ async function recordGroups(ctx: RunContext, pipeline: Pipeline, id: string, nam
 }
 
 /** Polls the database (parsing it only when it changed) for a stop request recorded by any process. */
-function watchForStop(ctx: RunContext, name: string, id: string, stop: (seconds?: number) => void): NodeJS.Timeout[] {
+function watchForStop(ctx: RunContext, name: string, id: string, stop: (seconds?: number) => void): NodeJS.Timeout {
   let seen = 0;
   let requested = false;
   const timer = setInterval(() => {
@@ -297,7 +287,7 @@ function watchForStop(ctx: RunContext, name: string, id: string, stop: (seconds?
       })
       .catch(() => undefined);
   }, STOP_POLL_MS);
-  return [timer];
+  return timer;
 }
 
 export function unknownIntegration(name: string): Error {

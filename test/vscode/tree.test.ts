@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Engine } from '../../src/core/engine';
+import { newJob } from '../../src/core/jobs';
 import type { SingerApi } from '../../src/extension';
 
 describe('Integrations view', () => {
@@ -16,11 +17,10 @@ describe('Integrations view', () => {
     await engine.add({ name: 'tree-demo', tap: ['tap-x'], target: ['target-y'], tapConfig: null, targetConfig: null, catalog: null, env: {}, schedule: { kind: 'interval', everyMs: 300_000 }, paused: true });
     // A job as another process (the CLI) would have recorded it.
     await engine.store.update((db) => {
-      db.jobs.push({
-        integration: 'tree-demo', id: '000001', status: 'Succeeded', trigger: 'manual', startedAt: new Date().toISOString(), endedAt: new Date().toISOString(),
-        records: { users: 1234 }, tapExitCode: 0, targetExitCode: 0, error: null, logFile: null, stateSaved: true, fullRefresh: false,
-        runnerPid: null, runnerHost: null, tapPgid: null, targetPgid: null, stopRequestedAt: null, stopGracePeriodSeconds: null,
-      });
+      const now = new Date().toISOString();
+      db.jobs.push(
+        newJob({ integration: 'tree-demo', id: '000001', status: 'Succeeded', trigger: 'manual', startedAt: now, endedAt: now, records: { users: 1234 }, tapExitCode: 0, targetExitCode: 0, stateSaved: true }),
+      );
     });
     const tree = api.integrationsTree;
     const roots = await tree.getChildren();

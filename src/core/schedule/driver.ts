@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine } from '../engine';
 import { BusyError, errorMessage } from '../errors';
-import { nextJobId, trimHistory } from '../jobs';
+import { newJob, nextJobId, trimHistory } from '../jobs';
 import { FileLock, type LockInfo } from '../lock';
 import type { Database, Integration, Job } from '../model';
 import { planInputFor } from './inputs';
@@ -41,8 +41,8 @@ export class Scheduler {
   private readonly lock: FileLock;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly nextRuns = new Map<string, Date | null>();
-  /** Integrations not yet planned since this scheduler became active: their first plan is an activation. */
-  private readonly fresh = new Set<string>();
+  /** Set when this scheduler becomes active: the next full plan is an activation (catch-up, rule 7). */
+  private activationPending = false;
   /** Integrations whose timer fired and that wait to be planned together. */
   private readonly due = new Set<string>();
   private defaultChangedAt: Date | null = null;
@@ -120,8 +120,7 @@ export class Scheduler {
     if (this.standbyTimer) clearInterval(this.standbyTimer);
     this.standbyTimer = undefined;
     this.active = true;
-    this.fresh.clear();
-    this.fresh.add('*');
+    this.activationPending = true;
     this.events.onActive?.();
     this.watch();
     this.unsubscribe.push(
@@ -195,7 +194,7 @@ export class Scheduler {
 
   private async planEverything(): Promise<void> {
     const db = await this.engine.read();
-    const activation = this.fresh.has('*');
+    const activation = this.activationPending;
     const names = new Set(db.integrations.map((i) => i.name));
     for (const name of [...this.timers.keys()]) {
       if (!names.has(name)) {
@@ -209,7 +208,7 @@ export class Scheduler {
     await Promise.all(
       db.integrations.map((it) => this.planOne(db, it, activation).catch((err: unknown) => this.events.onError?.(it.name, errorMessage(err)))),
     );
-    this.fresh.delete('*');
+    this.activationPending = false;
   }
 
   private async planOne(db: Database, it: Integration, activation: boolean): Promise<void> {
@@ -261,27 +260,7 @@ export class Scheduler {
         : p.skipped;
       for (const s of entries) {
         const due = s.dueAt.toISOString();
-        const job: Job = {
-          integration: name,
-          id: nextJobId(db, name),
-          status: 'Skipped',
-          trigger: 'scheduled',
-          startedAt: due,
-          endedAt: due,
-          records: {},
-          tapExitCode: null,
-          targetExitCode: null,
-          error: s.reason,
-          logFile: null,
-          stateSaved: false,
-          fullRefresh: false,
-          runnerPid: null,
-          runnerHost: null,
-          tapPgid: null,
-          targetPgid: null,
-          stopRequestedAt: null,
-          stopGracePeriodSeconds: null,
-        };
+        const job = newJob({ integration: name, id: nextJobId(db, name), status: 'Skipped', trigger: 'scheduled', startedAt: due, endedAt: due, error: s.reason });
         db.jobs.push(job);
         out.push(job);
       }
