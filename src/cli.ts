@@ -11,7 +11,7 @@ import { exportMeltanoCommand, importMeltanoCommand } from './cli/meltanoCommand
 import { processIo, type Io } from './cli/output';
 import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
-import { nextRunAtWith, scheduleCommand, validateCronExpression } from './cli/scheduleCommand';
+import { scheduleCommand, validateCronExpression } from './cli/scheduleCommand';
 import { readWorkspaceSettings } from './core/settings';
 
 const GLOBAL = { workspace: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -104,7 +104,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'list': {
       const { values: v } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
-      return listCommand(engine, v.json, io, nextRunAtWith(settings), settings.defaultFrequencyMs);
+      return listCommand(engine, v.json, io, settings);
     }
     case 'run': {
       const { values: v, positionals } = parseArgs({

@@ -1,19 +1,22 @@
 /** `list`: integrations at a glance, with the next run the scheduler would choose. */
 import type { Engine } from '../core/engine';
 import { jobsOf, totalRecords } from '../core/jobs';
+import { nextRunFor } from '../core/schedule/inputs';
 import { describeSchedule } from '../core/schedule/resolve';
+import type { SingerSettings } from '../core/settings';
 import { syncStatus } from '../core/status';
 import { json, table, type Io } from './output';
 
-export type NextRun = (engine: Engine, name: string) => Promise<Date | null>;
-
-export async function listCommand(engine: Engine, asJson: boolean, io: Io, nextRun: NextRun, defaultFrequencyMs: number): Promise<number> {
+export async function listCommand(engine: Engine, asJson: boolean, io: Io, settings: SingerSettings): Promise<number> {
   const db = await engine.read();
+  const { defaultFrequencyMs, catchUp } = settings;
+  const now = new Date();
   const rows = [];
   for (const it of db.integrations) {
     const jobs = jobsOf(db, it.name);
     const last = jobs.find((j) => j.status !== 'Skipped') ?? null;
-    const next = await nextRun(engine, it.name);
+    // The planner the scheduler uses, on the database read above: the next run is computed, not guessed.
+    const next = nextRunFor(db, it, { now, catchUp, defaultFrequencyMs });
     rows.push({
       name: it.name,
       syncStatus: syncStatus(it, jobs),

@@ -1,6 +1,5 @@
-/** `schedule`: the scheduler in the foreground, one line per event; and schedule helpers for `add` and `list`. */
+/** `schedule`: the scheduler in the foreground, one line per event; and cron validation for `add`. */
 import type { Engine } from '../core/engine';
-import { nextRunFor } from '../core/schedule/inputs';
 import { validateCron } from '../core/schedule/cron';
 import { Scheduler } from '../core/schedule/driver';
 import type { SingerSettings } from '../core/settings';
@@ -9,15 +8,6 @@ import type { Io } from './output';
 export function validateCronExpression(expression: string, timezone?: string): string | null {
   const r = validateCron(expression, timezone);
   return r.ok ? null : r.error;
-}
-
-export function nextRunAtWith(settings: SingerSettings): (engine: Engine, name: string) => Promise<Date | null> {
-  return async (engine, name) => {
-    const db = await engine.store.read();
-    const it = db.integrations.find((i) => i.name === name);
-    if (!it) return null;
-    return nextRunFor(db, it, { now: new Date(), catchUp: settings.catchUp, defaultFrequencyMs: settings.defaultFrequencyMs });
-  };
 }
 
 export async function scheduleCommand(engine: Engine, settings: SingerSettings, io: Io): Promise<number> {
