@@ -2,12 +2,13 @@
 // (test/fixtures/bench/fast_tap.py | fast_sink.py) through
 //   (a) a raw OS pipe, `sh -c 'tap | sink'` (the only spawn through a shell, by definition);
 //   (b) the engine: `singer-replication run` on an integration added with those commands; its
-//       throughput is records ÷ the job's (endedAt − startedAt) from `jobs --json`, and the whole
-//       CLI's wall time and peak RSS are shown too;
+//       throughput is records ÷ the time the job's log gives from spawning the first program to
+//       both having exited (measured like the raw pipe, whose `sh` spawns and waits for both);
+//       the job record's (endedAt − startedAt), the whole CLI's wall time and peak RSS are shown too;
 //   (c) `meltano run` in a throwaway project whose custom extractor and loader are the same scripts,
 //       when .venv-bench/bin/meltano exists (scripts/setup-python.sh --meltano).
 // Best of `runs` runs each, alternated a, b, c, a, b, c, …
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runTimed, shJoin, shQuote, fmtInt, fmtSec, fmtMB, tail } from './lib.mjs';
@@ -71,11 +72,13 @@ export async function run(ctx) {
   const aMs = best(a, 'wallMs');
   rows.push(['(a) raw OS pipe: sh -c \'tap | sink\'', ...(aMs ? [fmtInt(rate(records, aMs)), fmtSec(aMs), '—', ''] : ['—', '—', '—', status(a)])]);
 
+  const bRunMs = best(b, 'runMs');
   const bJobMs = best(b, 'jobMs');
   const bWallMs = best(b, 'wallMs');
-  if (bJobMs !== null) {
-    rows.push(['(b) engine: the job (endedAt − startedAt)', fmtInt(rate(records, bJobMs)), fmtSec(bJobMs), fmtMB(maxRss(b)), 'RSS: the CLI process, max of runs']);
-    rows.push(['(b) engine: whole `singer-replication run`', fmtInt(rate(records, bWallMs)), fmtSec(bWallMs), '', 'node start, database, lock, job']);
+  if (bRunMs !== null) {
+    rows.push(['(b) engine: tap → relay → target', fmtInt(rate(records, bRunMs)), fmtSec(bRunMs), fmtMB(maxRss(b)), 'first spawn to both exited; RSS: the CLI, max of runs']);
+    rows.push(['(b) engine: the job (endedAt − startedAt)', fmtInt(rate(records, bJobMs)), fmtSec(bJobMs), '', 'adds the database writes and the log']);
+    rows.push(['(b) engine: whole `singer-replication run`', fmtInt(rate(records, bWallMs)), fmtSec(bWallMs), '', 'adds node start, database read, lock']);
   } else {
     rows.push(['(b) engine: singer-replication run', '—', '—', '—', status(b)]);
   }
@@ -87,12 +90,13 @@ export async function run(ctx) {
     rows.push(['(c) meltano run', '—', '—', '—', status(m)]);
   }
 
-  if (aMs !== null && bJobMs !== null) {
-    const r = aMs / bJobMs; // (b)/(a) in records/s
-    rows.push(['(b)/(a) engine job ÷ raw pipe', `${r.toFixed(2)}×`, '', '', `goal ≥ ${GOAL.toFixed(2)}: ${r >= GOAL ? 'met' : 'NOT met'}`]);
+  if (aMs !== null && bRunMs !== null) {
+    const r = aMs / bRunMs; // (b)/(a) in records/s
+    rows.push(['(b)/(a) engine ÷ raw pipe', `${r.toFixed(2)}×`, '', '', `goal ≥ ${GOAL.toFixed(2)}: ${r >= GOAL ? 'met' : 'NOT met'}`]);
+    rows.push(['(b)/(a) job record ÷ raw pipe', `${(aMs / bJobMs).toFixed(2)}×`, '', '', 'for information']);
     rows.push(['(b)/(a) whole CLI ÷ raw pipe', `${(aMs / bWallMs).toFixed(2)}×`, '', '', 'for information']);
   } else {
-    rows.push(['(b)/(a) engine job ÷ raw pipe', '—', '', '', `goal ≥ ${GOAL.toFixed(2)}`]);
+    rows.push(['(b)/(a) engine ÷ raw pipe', '—', '', '', `goal ≥ ${GOAL.toFixed(2)}`]);
   }
   if (mMs !== null && bWallMs !== null) {
     rows.push(['(b)/(c) whole CLI ÷ whole meltano run', `${(mMs / bWallMs).toFixed(2)}×`, '', '', '']);
@@ -111,10 +115,11 @@ export async function run(ctx) {
   const metrics = {
     records,
     rawPipe: { recordsPerSec: perSec(aMs), seconds: aMs === null ? null : aMs / 1000 },
-    engineJob: { recordsPerSec: perSec(bJobMs), seconds: bJobMs === null ? null : bJobMs / 1000, peakRssMB: mb(maxRss(b)) },
+    engine: { recordsPerSec: perSec(bRunMs), seconds: bRunMs === null ? null : bRunMs / 1000, peakRssMB: mb(maxRss(b)) },
+    engineJob: { recordsPerSec: perSec(bJobMs), seconds: bJobMs === null ? null : bJobMs / 1000 },
     engineCli: { recordsPerSec: perSec(bWallMs), seconds: bWallMs === null ? null : bWallMs / 1000 },
     meltano: { recordsPerSec: perSec(mMs), seconds: mMs === null ? null : mMs / 1000, peakRssMB: mb(maxRss(m)), version: m.version },
-    engineOverRawPipe: aMs !== null && bJobMs !== null ? aMs / bJobMs : null,
+    engineOverRawPipe: aMs !== null && bRunMs !== null ? aMs / bRunMs : null,
     engineOverMeltano: mMs !== null && bWallMs !== null ? mMs / bWallMs : null,
     goal: GOAL,
   };
@@ -202,7 +207,11 @@ function engine(ctx, tapArgv, sinkArgv, records) {
       if (handed !== records) throw new Error(`job ${job.id} counted ${handed} records, the tap wrote ${records}`);
       const jobMs = Date.parse(job.endedAt) - Date.parse(job.startedAt);
       if (!(jobMs > 0)) throw new Error(`job ${job.id}: bad startedAt/endedAt ${job.startedAt} / ${job.endedAt}`);
-      return { jobMs, wallMs: res.wallMs, rssKB: res.peakRssKB };
+      // The runner logs how long tap and target ran: DESIGN's measure, like `sh -c` for the raw pipe.
+      const log = readFileSync(path.join(ws, job.logFile), 'utf8');
+      const ran = /runner INFO tap and target ran for ([\d.]+) s/.exec(log);
+      if (!ran) throw new Error(`job ${job.id}: its log has no "tap and target ran for … s" line`);
+      return { runMs: Number(ran[1]) * 1000, jobMs, wallMs: res.wallMs, rssKB: res.peakRssKB };
     },
     cleanup() {
       if (ws && !process.env.BENCH_KEEP) rmSync(ws, { recursive: true, force: true });

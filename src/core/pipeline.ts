@@ -8,6 +8,7 @@ import { joinCommand } from './argv';
 import { onLines, type LogWriter } from './logfile';
 import { exitCodeOf, signalGroup } from './process';
 import { Relay, type BadLine } from './relay';
+import { openTapOutput } from './tapOutput';
 
 /** After a target failure or a bad tap line the tap has no one to talk to: a short grace only. */
 const TAP_ABORT_GRACE_MS = 5000;
@@ -35,6 +36,11 @@ export interface PipelineResult {
   tapErrorTail: string[];
   targetErrorTail: string[];
   spawnError: string | null;
+  /**
+   * Milliseconds from spawning the first program (the target) until both had exited: the time
+   * DESIGN §5's throughput is measured over. null when a program could not be started.
+   */
+  runMs: number | null;
 }
 
 export class Pipeline {
@@ -97,6 +103,9 @@ export class Pipeline {
       if (tail.length > ERROR_TAIL_LINES) tail.shift();
     };
 
+    // The clock starts before the relay's socket is made: its cost counts as the relay's.
+    const startedAt = performance.now();
+    const tapOutput = await openTapOutput();
     log.runner(`starting target: ${joinCommand(spec.targetArgv)}`);
     const target = spawn(spec.targetArgv[0]!, spec.targetArgv.slice(1), {
       cwd: spec.cwd,
@@ -107,6 +116,7 @@ export class Pipeline {
     this.target = target;
     const targetSpawned = await spawned(target);
     if (targetSpawned !== null) {
+      tapOutput?.destroy();
       return failedToSpawn(`the target could not be started: ${targetSpawned}`, log);
     }
     log.runner(`starting tap: ${joinCommand(spec.tapArgv)}`);
@@ -114,11 +124,13 @@ export class Pipeline {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', tapOutput?.childEnd ?? 'pipe', 'pipe'],
     });
     this.tap = tap;
+    tapOutput?.release();
     const tapSpawned = await spawned(tap);
     if (tapSpawned !== null) {
+      tapOutput?.destroy();
       target.stdin!.end();
       await exited(target);
       return failedToSpawn(`the tap could not be started: ${tapSpawned}`, log);
@@ -164,7 +176,7 @@ export class Pipeline {
       ),
     ]);
 
-    const relay = new Relay(tap.stdout!, target.stdin!, {
+    const relay = new Relay(tapOutput?.source ?? tap.stdout!, target.stdin!, {
       onProgress: spec.onProgress,
       progressMs: 500,
       stopping: () => this.stopRequested,
@@ -183,7 +195,12 @@ export class Pipeline {
       return r;
     });
 
-    const [tapR, targetR, relayR] = await Promise.all([tapExit, targetExit, relayed, stderrDone]);
+    let bothExitedAt = 0;
+    const bothExited = Promise.all([tapExit, targetExit]).then((r) => {
+      bothExitedAt = performance.now();
+      return r;
+    });
+    const [[tapR, targetR], relayR] = await Promise.all([bothExited, relayed, stderrDone]);
     return {
       tapExitCode: exitCodeOf(tapR.code, tapR.signal),
       targetExitCode: exitCodeOf(targetR.code, targetR.signal),
@@ -194,6 +211,7 @@ export class Pipeline {
       tapErrorTail: tapTail,
       targetErrorTail: targetTail,
       spawnError: null,
+      runMs: bothExitedAt - startedAt,
     };
   }
 }
@@ -239,6 +257,11 @@ function parseState(line: string): Record<string, unknown> | null {
 
 function failedToSpawn(message: string, log: LogWriter): PipelineResult {
   log.runner(message, 'ERROR');
+  return notStarted(message);
+}
+
+/** The result of a pipeline whose programs never ran (a program could not be found or started). */
+export function notStarted(message: string): PipelineResult {
   return {
     tapExitCode: null,
     targetExitCode: null,
@@ -249,5 +272,6 @@ function failedToSpawn(message: string, log: LogWriter): PipelineResult {
     tapErrorTail: [],
     targetErrorTail: [],
     spawnError: message,
+    runMs: null,
   };
 }

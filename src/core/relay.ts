@@ -19,11 +19,12 @@
  *   then the line's head compared with the previous RECORD's head (`{"type": "RECORD", "stream":
  *   "users"`) 4 bytes at a time through a DataView (a native `compare` per line is 2× slower, a
  *   byte loop 1.7× slower), then its last byte; records are counted in a plain counter.
- * - The pipes stay the ones `child_process` creates (socketpairs), relayed on the main thread with
- *   Node streams. A socketpair holds ~200 KB where a pipe holds 64 KiB, so the Python tap and target
- *   block and wake up less often: they spent 0.02-0.05 s of system time each instead of 0.06-0.09 s
- *   behind a raw pipe, which pays for much of the extra hop (a bare `tap.stdout.pipe(target.stdin)`
- *   ran at 0.96-1.03× the raw pipe). Measured and rejected:
+ * - The tap and the target talk to Unix stream sockets, relayed on the main thread. A socket holds
+ *   ~200 KB where a pipe holds 64 KiB, so the Python tap and target block and wake up less often:
+ *   they spent 0.02-0.05 s of system time each instead of 0.06-0.09 s behind a raw pipe, which pays
+ *   for much of the extra hop (a bare `tap.stdout.pipe(target.stdin)` ran at 0.96-1.03× the raw
+ *   pipe). The tap's output is read into large buffers (tapOutput.ts) rather than through
+ *   child_process's stdout stream, 64 KiB a read: 3-4 % faster again. Measured and rejected:
  *     · a worker_thread running a synchronous read/write loop (1 MiB buffer) on FIFOs made with
  *       `mkfifo` and opened without blocking (O_RDWR, then the two ends): 0.72-0.79×. FIFOs are
  *       64 KiB pipes (Node cannot F_SETPIPE_SZ), so each read returns ≤ 64 KiB and every 64 KiB costs
@@ -83,6 +84,19 @@ export interface RelayResult {
   targetClosed: boolean;
   /** Bytes of an unfinished last line dropped because the tap was being stopped. */
   droppedTailBytes: number;
+}
+
+/** The tap's output as the relay reads it. */
+export interface RelaySource {
+  /** Gives 'end' and 'error'; pause() and resume() apply back-pressure to the tap. */
+  readonly stream: Readable;
+  /** Delivers the output chunk by chunk from now on; each chunk is the relay's to keep. */
+  onChunk(deliver: (chunk: Buffer) => void): void;
+}
+
+/** A plain readable stream (child_process's stdout pipe, a test's PassThrough) as a source. */
+export function streamSource(stream: Readable): RelaySource {
+  return { stream, onChunk: (deliver) => stream.on('data', deliver) };
 }
 
 export interface RelayOptions {
@@ -313,11 +327,17 @@ export class Relay {
   private lastProgress = 0;
   private droppedTailBytes = 0;
 
+  private readonly input: RelaySource;
+  private readonly source: Readable;
+
   constructor(
-    private readonly source: Readable,
+    source: Readable | RelaySource,
     private readonly sink: Writable,
     private readonly options: RelayOptions = {},
-  ) {}
+  ) {
+    this.input = 'onChunk' in source ? source : streamSource(source);
+    this.source = this.input.stream;
+  }
 
   run(): Promise<RelayResult> {
     return new Promise((resolve) => {
@@ -325,7 +345,6 @@ export class Relay {
       const finish = (): void => {
         if (done) return;
         done = true;
-        this.source.removeListener('data', onData);
         resolve({
           lines: this.checker.lines,
           records: this.checker.records(),
@@ -336,7 +355,7 @@ export class Relay {
         });
       };
       const onData = (chunk: Buffer): void => {
-        if (this.draining()) return; // the tap must not block on a full pipe
+        if (done || this.draining()) return; // the tap must not block on a full pipe
         this.take(chunk);
         if (this.checker.badLine) {
           this.endSink();
@@ -366,7 +385,7 @@ export class Relay {
       this.sink.on('close', () => {
         if (!this.sink.writableFinished) drainTap();
       });
-      this.source.on('data', onData);
+      this.input.onChunk(onData);
       this.source.on('end', () => {
         if (!this.draining() && this.pendingBytes > 0) {
           const parts = this.pending;

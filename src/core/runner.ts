@@ -11,7 +11,7 @@ import { FileLock, readLock } from './lock';
 import { LogWriter, Redactor } from './logfile';
 import type { Integration, Job, JobStatus, Trigger } from './model';
 import type { WorkspacePaths } from './paths';
-import { Pipeline, type PipelineResult } from './pipeline';
+import { notStarted, Pipeline, type PipelineResult } from './pipeline';
 import { prepareJob } from './prepare';
 import type { SecretResolver } from './secrets';
 import { ThrottledStateWriter } from './stateFile';
@@ -20,6 +20,8 @@ import type { Store } from './store';
 /** Stop requests written by other processes are seen within this (DESIGN §5: within 1 s). */
 const STOP_POLL_MS = 400;
 const PROGRESS_WRITE_MS = 2000;
+/** Said after the run time in the log; the benchmark reads the line (DESIGN §5 "Throughput"). */
+export const RUN_TIME_MEANING = 'from starting the first of them until both had exited';
 
 export interface RunContext {
   paths: WorkspacePaths;
@@ -134,7 +136,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     try {
       if (prepared.missingProgram !== null) {
         log.runner(prepared.missingProgram, 'ERROR');
-        result = emptyResult(prepared.missingProgram);
+        result = notStarted(prepared.missingProgram);
       } else {
         let liveRecords: Readonly<Record<string, number>> = {};
         pipeline = new Pipeline({
@@ -175,6 +177,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     const outcome = judge(result, it.name);
     for (const [stream, n] of Object.entries(result.records)) log.runner(`stream ${stream}: ${n} records handed to the target`);
     log.runner(`${totalRecords(result.records)} records in all; tap exit code ${result.tapExitCode ?? 'none'}, target exit code ${result.targetExitCode ?? 'none'}`);
+    if (result.runMs !== null) log.runner(`tap and target ran for ${(result.runMs / 1000).toFixed(3)} s (${RUN_TIME_MEANING})`);
     if (lastState !== null) log.runner(`state saved to ${paths.relative(paths.stateFile(it.name))}: ${JSON.stringify(lastState)}`);
     else log.runner('the target emitted no state: the saved state is left unchanged', 'WARNING');
     log.runner(`job ${job.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`, outcome.status === 'Succeeded' ? 'INFO' : 'ERROR');
@@ -232,20 +235,6 @@ function judge(r: PipelineResult, name: string): { status: JobStatus; error: str
   if (r.stopped) return { status: 'Cancelled', error: `stopped by the user; the next job of ${name} resumes from the saved state` };
   if (r.tapExitCode !== 0) return { status: 'Failed', error: `the tap failed (exit code ${r.tapExitCode})${tail(r.tapErrorTail)}` };
   return { status: 'Succeeded', error: null };
-}
-
-function emptyResult(spawnError: string): PipelineResult {
-  return {
-    tapExitCode: null,
-    targetExitCode: null,
-    records: {},
-    badLine: null,
-    stopped: false,
-    targetEndedFirst: false,
-    tapErrorTail: [],
-    targetErrorTail: [],
-    spawnError,
-  };
 }
 
 function markStopping(jobs: Job[], id: string, name: string): void {

@@ -161,6 +161,7 @@ describe('the command line (DESIGN §5)', function () {
     assert.match(one[0]!, /runner INFO job 000001 of l started \(manual\)/);
     assert.ok(one.some((l) => / tap WARNING this is a warning$/.test(l)));
     assert.ok(one.some((l) => / runner INFO starting tap: .*tap_fixture\.py --config /.test(l)));
+    assert.ok(one.some((l) => / runner INFO tap and target ran for \d+\.\d{3} s \(from starting the first of them until both had exited\)$/.test(l)));
     assert.match((await cli(ws, 'log', 'l')).out, /job 000002 of l started/);
     assert.equal((await cli(ws, 'log', 'l', '7')).code, 2);
   });

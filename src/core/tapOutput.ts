@@ -1,0 +1,119 @@
+/**
+ * The tap's standard output as a Unix socket that the relay reads into large buffers.
+ *
+ * Why not child_process's own stdout pipe: Node reads it 64 KiB at a time, each read into a new
+ * buffer pushed through the stream machinery. Read here into slices of a 4 MiB slab, a read takes
+ * all the socket holds (~200 KiB on Linux), so the tap and the relay wake up a quarter as often;
+ * measured 3-4 % faster end to end than the stdout pipe, best and median of 15 alternated runs
+ * (bench/relay.mjs). `net.connect`'s `onread` is the public way to choose read buffers, so the
+ * socket comes from a one-connection server in a private temporary directory (mode 0700): the
+ * accepted end becomes the tap's stdout, the connecting end is read here. Both are AF_UNIX stream
+ * sockets, as child_process's own socketpair is: the tap cannot tell the difference.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { RelaySource } from './relay';
+
+const SLAB_BYTES = 4 * 1024 * 1024;
+/** A new slab is started when less than this is left: a read never gets a small buffer. */
+const MIN_READ_BYTES = 256 * 1024;
+/**
+ * The most one read takes. Back-pressure pauses the tap after a write passes the limit, so the
+ * target's queue can exceed it by one read: this keeps that bounded at 1 MiB.
+ */
+export const MAX_READ_BYTES = 1024 * 1024;
+
+export interface TapOutput {
+  /** For `spawn`'s stdio: the tap's stdout. Close it here with `release()` once the tap runs. */
+  readonly childEnd: net.Socket;
+  readonly source: RelaySource;
+  /** Closes this process's copy of the tap's end, so the tap's exit ends the output. */
+  release(): void;
+  /** Closes both ends (the tap could not be started). */
+  destroy(): void;
+}
+
+/**
+ * Opens the socket; null when this system will not make one (the caller then uses a plain pipe,
+ * which works the same, only slower).
+ */
+export async function openTapOutput(): Promise<TapOutput | null> {
+  let dir: string | undefined;
+  let server: net.Server | undefined;
+  let reader: net.Socket | undefined;
+  try {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'singer-tap-'));
+    const socketPath = path.join(dir, 'out.sock');
+    server = net.createServer({ pauseOnConnect: true });
+    const srv = server;
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(socketPath, resolve);
+    });
+    const accepted = new Promise<net.Socket>((resolve, reject) => {
+      srv.once('connection', resolve);
+      srv.once('error', reject);
+    });
+    const source = new SlabReader();
+    const sock = net.connect({ path: socketPath, onread: { buffer: () => source.nextBuffer(), callback: (n, buf) => source.read(n, buf) } });
+    reader = sock;
+    const connected = new Promise<void>((resolve, reject) => {
+      sock.once('connect', resolve);
+      sock.once('error', reject);
+    });
+    const [childEnd] = await Promise.all([accepted, connected]);
+    source.stream = sock;
+    // With onread no 'data' is emitted; flowing mode only makes sure 'end' is.
+    sock.resume();
+    return {
+      childEnd,
+      source,
+      release: () => childEnd.destroy(),
+      destroy: () => {
+        childEnd.destroy();
+        sock.destroy();
+      },
+    };
+  } catch {
+    reader?.destroy();
+    return null;
+  } finally {
+    server?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Hands out slices of a slab for reads, and passes each read on as a chunk nobody else reuses. */
+class SlabReader implements RelaySource {
+  stream!: net.Socket;
+  private slab = Buffer.allocUnsafe(0);
+  private used = 0;
+  private deliver: ((chunk: Buffer) => void) | undefined;
+  /** Output read before the relay started (normally none: the tap starts after the relay). */
+  private early: Buffer[] = [];
+
+  onChunk(deliver: (chunk: Buffer) => void): void {
+    this.deliver = deliver;
+    for (const chunk of this.early) deliver(chunk);
+    this.early = [];
+  }
+
+  nextBuffer(): Buffer {
+    if (this.slab.length - this.used < MIN_READ_BYTES) {
+      this.slab = Buffer.allocUnsafe(SLAB_BYTES);
+      this.used = 0;
+    }
+    return this.slab.subarray(this.used, this.used + MAX_READ_BYTES);
+  }
+
+  /** Returns true: back-pressure goes through `stream.pause()`, not through this. */
+  read(nread: number, buf: Uint8Array): boolean {
+    const chunk = Buffer.from(buf.buffer, buf.byteOffset, nread);
+    this.used += nread;
+    if (this.deliver) this.deliver(chunk);
+    else this.early.push(chunk);
+    return true;
+  }
+}
