@@ -92,6 +92,11 @@ export interface RelaySource {
   readonly stream: Readable;
   /** Delivers the output chunk by chunk from now on; each chunk is the relay's to keep. */
   onChunk(deliver: (chunk: Buffer) => void): void;
+  /**
+   * Tells the source how to see that the relay holds no chunk it was given (everything written to
+   * the target, nothing kept), so the source may read into that memory again.
+   */
+  reuseWhen?(idle: () => boolean): void;
 }
 
 /** A plain readable stream (child_process's stdout pipe, a test's PassThrough) as a source. */
@@ -385,6 +390,9 @@ export class Relay {
       this.sink.on('close', () => {
         if (!this.sink.writableFinished) drainTap();
       });
+      // The relay keeps copies of unfinished lines, so once the target has taken every write it
+      // holds nothing of the source's.
+      this.input.reuseWhen?.(() => this.sink.writableLength === 0);
       this.input.onChunk(onData);
       this.source.on('end', () => {
         if (!this.draining() && this.pendingBytes > 0) {
@@ -422,7 +430,7 @@ export class Relay {
     if (this.pendingBytes > 0) {
       const nl = chunk.indexOf(NL);
       if (nl < 0) {
-        this.pending.push(chunk);
+        this.pending.push(Buffer.from(chunk)); // a copy: the source may reuse the chunk's memory
         this.pendingBytes += chunk.length;
         return;
       }
@@ -448,7 +456,7 @@ export class Relay {
       sink.write(chunk.subarray(from, upto));
     }
     if (upto < chunk.length && !this.checker.badLine) {
-      this.pending.push(chunk.subarray(upto));
+      this.pending.push(Buffer.from(chunk.subarray(upto)));
       this.pendingBytes = chunk.length - upto;
     }
   }

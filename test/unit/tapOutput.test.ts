@@ -6,6 +6,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -77,6 +78,25 @@ describe('the tap output socket', function () {
     // The tap is paused after a write passes the limit: one read (at most MAX_READ_BYTES) more may wait.
     assert.ok(maxWaiting <= 1024 * 1024 + MAX_READ_BYTES, `at most 1 MiB and one read waited for the target (saw ${maxWaiting})`);
     fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('with a target that keeps up (reads start over in the same memory), every byte still arrives', async () => {
+    const out = await openTapOutput();
+    assert.ok(out);
+    const n = 150_000;
+    const tap = spawn(process.execPath, ['-e', TAP_JS, String(n)], { stdio: ['ignore', out.childEnd, 'inherit'] });
+    out.release();
+    const hasher = `const h = require('node:crypto').createHash('sha256'); process.stdin.on('data', (d) => h.update(d)); process.stdin.on('end', () => process.stdout.write(h.digest('hex')));`;
+    const target = spawn(process.execPath, ['-e', hasher], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let digest = '';
+    target.stdout!.on('data', (d: Buffer) => (digest += d.toString()));
+    const [result] = await Promise.all([
+      new Relay(out.source, target.stdin!).run(),
+      new Promise((r) => tap.on('exit', r)),
+      new Promise((r) => target.on('close', r)),
+    ]);
+    assert.equal(result.lines, n);
+    assert.equal(digest, createHash('sha256').update(expected(n)).digest('hex'));
   });
 
   it('falls back to a plain pipe when no socket can be made, and the job still runs', async () => {
