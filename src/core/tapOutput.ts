@@ -24,6 +24,11 @@ const MIN_READ_BYTES = 256 * 1024;
  * target's queue can exceed it by one read: this keeps that bounded at 1 MiB.
  */
 export const MAX_READ_BYTES = 1024 * 1024;
+/**
+ * The longest socket path every POSIX system takes (macOS: 104 bytes with the NUL). Node binds a
+ * longer one silently cut short, outside the private directory: such a TMPDIR gets the pipe.
+ */
+const MAX_SOCKET_PATH_BYTES = 103;
 
 export interface TapOutput {
   /** For `spawn`'s stdio: the tap's stdout. Close it here with `release()` once the tap runs. */
@@ -46,6 +51,7 @@ export async function openTapOutput(): Promise<TapOutput | null> {
   try {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'singer-tap-'));
     const socketPath = path.join(dir, 'out.sock');
+    if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH_BYTES) return null;
     server = net.createServer({ pauseOnConnect: true });
     const srv = server;
     await new Promise<void>((resolve, reject) => {

@@ -102,6 +102,13 @@ describe('the tap output socket', function () {
   it('falls back to a plain pipe when no socket can be made, and the job still runs', async () => {
     const missing = path.join(os.tmpdir(), `singer-no-such-dir-${process.pid}`);
     assert.equal(await withTmpdir(missing, () => openTapOutput()), null);
+    // A socket path too long for the system: Node would bind it cut short, somewhere else.
+    const deep = fs.mkdtempSync(path.join(os.tmpdir(), 'singer-test-deep-'));
+    const long = path.join(deep, 'd'.repeat(60), 'e'.repeat(60));
+    fs.mkdirSync(long, { recursive: true });
+    assert.equal(await withTmpdir(long, () => openTapOutput()), null);
+    assert.deepEqual(fs.readdirSync(path.join(deep, 'd'.repeat(60))), ['e'.repeat(60)], 'no socket was bound at a cut-short path');
+    fs.rmSync(deep, { recursive: true, force: true });
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'singer-test-pipe-'));
     const log = new LogWriter(path.join(dir, 'job.log'), new Redactor([]));
