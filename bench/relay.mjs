@@ -63,6 +63,11 @@ export async function run(ctx) {
   const rows = [];
   const failures = [];
   const best = (c, key) => (c.results.length ? Math.min(...c.results.map((r) => r[key])) : null);
+  const median = (c, key) => {
+    const v = c.results.map((r) => r[key]).sort((x, y) => x - y);
+    return v.length ? (v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2) : null;
+  };
+  const spread = (c, key) => c.results.map((r) => fmtSec(r[key])).join(', ');
   const maxRss = (c) => {
     const v = c.results.map((r) => r.rssKB).filter((x) => x !== null && x !== undefined);
     return v.length ? Math.max(...v) : null;
@@ -93,6 +98,8 @@ export async function run(ctx) {
   if (aMs !== null && bRunMs !== null) {
     const r = aMs / bRunMs; // (b)/(a) in records/s
     rows.push(['(b)/(a) engine ÷ raw pipe', `${r.toFixed(2)}×`, '', '', `goal ≥ ${GOAL.toFixed(2)}: ${r >= GOAL ? 'met' : 'NOT met'}`]);
+    // A shared machine's noise shows here: the medians and every run's time.
+    rows.push(['(b)/(a) medians', `${(median(a, 'wallMs') / median(b, 'runMs')).toFixed(2)}×`, '', '', `for information; runs (a) ${spread(a, 'wallMs')} s, (b) ${spread(b, 'runMs')} s`]);
     rows.push(['(b)/(a) job record ÷ raw pipe', `${(aMs / bJobMs).toFixed(2)}×`, '', '', 'for information']);
     rows.push(['(b)/(a) whole CLI ÷ raw pipe', `${(aMs / bWallMs).toFixed(2)}×`, '', '', 'for information']);
   } else {
