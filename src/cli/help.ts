@@ -53,7 +53,8 @@ Lists integrations with their sync status, schedule, last job and next run.
 
 Runs one manual job in the foreground. Ctrl-C (SIGINT) or SIGTERM stops the extraction: the tap
 gets SIGTERM, SIGKILL after the grace period, and the target loads what was extracted.
-A second Ctrl-C sends SIGKILL at once.
+A second Ctrl-C sends SIGKILL at once. On a terminal, a live line shows the records so far per
+stream, the rate and the elapsed time.
 
 Options:
   --full-refresh          start from an empty state (full re-replication)

@@ -6,6 +6,7 @@ import { BusyError, ExitCode, usageError } from '../core/errors';
 import { formatJobId, totalRecords } from '../core/jobs';
 import type { Job, JobStatus } from '../core/model';
 import { json, table, type Io } from './output';
+import { ProgressLine } from './progressLine';
 
 const EXIT_BY_STATUS: Partial<Record<JobStatus, number>> = {
   Succeeded: ExitCode.ok,
@@ -35,9 +36,11 @@ export async function runCommand(
     throw err;
   }
   io.err(`job ${running.jobId} of ${name} started; log: ${engine.paths.relative(engine.paths.logFile(name, running.jobId))}`);
+  const stopShowing = io.terminal ? showProgress(engine, name, running.jobId, new ProgressLine(io.terminal, Date.now())) : () => undefined;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
+    stopShowing();
     if (signals === 1) {
       io.err(`${signal}: stopping the extraction (the target loads what was extracted; Ctrl-C again to kill the tap now)`);
       running.stop();
@@ -49,12 +52,35 @@ export async function runCommand(
   process.on('SIGTERM', onSignal);
   try {
     const job = await running.done;
+    stopShowing();
     io.err(summary(job));
     return EXIT_BY_STATUS[job.status] ?? ExitCode.failed;
   } finally {
+    stopShowing();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/**
+ * Keeps the progress line up to date: on every count from the relay, and each second (a tap that
+ * waits on an API sends nothing for a while; the clock should still move). Returns the undo, which
+ * also clears the line.
+ */
+function showProgress(engine: Engine, name: string, jobId: string, line: ProgressLine): () => void {
+  let last: Readonly<Record<string, number>> = {};
+  const off = engine.events.on('jobProgress', (job, records) => {
+    if (job.integration !== name || job.id !== jobId) return;
+    last = records;
+    line.update(last);
+  });
+  const tick = setInterval(() => line.update(last), 1000);
+  tick.unref();
+  return () => {
+    off();
+    clearInterval(tick);
+    line.clear();
+  };
 }
 
 export async function stopCommand(engine: Engine, name: string, gracePeriodSeconds: number | undefined, io: Io): Promise<number> {
