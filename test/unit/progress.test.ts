@@ -17,7 +17,7 @@ describe('the progress line of `run`', () => {
     const written: string[] = [];
     const line = new ProgressLine({ write: (t) => written.push(t), columns: 20 }, 0, () => 2_000);
     line.clear();
-    assert.deepEqual(written, [], 'nothing to clear before the first draw');
+    assert.equal(written.length, 0, 'nothing to clear before the first draw');
     line.update({ a: 5, b: 7 });
     assert.equal(written[0], `\r${ESC}[K12 records (a 5, b…`);
     assert.ok(written[0]!.length - 4 <= 19, 'never as wide as the terminal (a wrapped line cannot be redrawn)');
