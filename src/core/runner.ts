@@ -21,7 +21,7 @@ import type { Store } from './store';
 const STOP_POLL_MS = 400;
 const PROGRESS_WRITE_MS = 2000;
 /** Said after the run time in the log; the benchmark reads the line (DESIGN §5 "Throughput"). */
-export const RUN_TIME_MEANING = 'from starting the first of them until both had exited';
+const RUN_TIME_MEANING = 'from starting the first of them until both had exited';
 
 export interface RunContext {
   paths: WorkspacePaths;

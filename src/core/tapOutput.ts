@@ -125,7 +125,8 @@ class SlabReader implements RelaySource {
 
   nextBuffer(): Buffer {
     const want = Math.min(MAX_READ_BYTES, Math.max(FIRST_READ_BYTES, 2 * this.lastRead));
-    if (this.early.length === 0 && this.idle()) this.used = 0;
+    // Early chunks are safe: `idle` answers false until the relay, in the same turn, takes them.
+    if (this.idle()) this.used = 0;
     if (this.slab.length - this.used < want) {
       this.slab = Buffer.allocUnsafe(this.lastRead >= FIRST_READ_BYTES ? want * READS_PER_SLAB : want);
       this.used = 0;
