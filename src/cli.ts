@@ -11,8 +11,9 @@ import { exportMeltanoCommand, importMeltanoCommand } from './cli/meltanoCommand
 import { processIo, type Io } from './cli/output';
 import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
-import { scheduleCommand, validateCronExpression } from './cli/scheduleCommand';
+import { scheduleCommand } from './cli/scheduleCommand';
 import { readWorkspaceSettings } from './core/settings';
+import { Workspace } from './core/workspace';
 
 const GLOBAL = { workspace: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -99,7 +100,6 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
           env: v.env,
         },
         io,
-        validateCronExpression,
       );
     }
     case 'list': {
@@ -151,7 +151,9 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     }
     case 'schedule': {
       parseArgs({ args: rest, options: {} });
-      return scheduleCommand(engine, settings, io);
+      engine.dispose();
+      const ws = new Workspace({ folder: workspace, settings: { ...settings, databasePath: g.database ?? settings.databasePath }, scheduling: true });
+      return scheduleCommand(ws, io);
     }
     // Meltano interop (src/core/meltano/)
     case 'import-meltano':

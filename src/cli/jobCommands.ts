@@ -77,7 +77,7 @@ function showProgress(engine: Engine, name: string, jobId: string, line: Progres
   const tick = setInterval(() => line.update(last), 1000);
   tick.unref();
   return () => {
-    off();
+    off.dispose();
     clearInterval(tick);
     line.clear();
   };

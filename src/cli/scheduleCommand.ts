@@ -1,31 +1,22 @@
-/** `schedule`: the scheduler in the foreground, one line per event; and cron validation for `add`. */
-import type { Engine } from '../core/engine';
-import { validateCron } from '../core/schedule/cron';
-import { Scheduler } from '../core/schedule/driver';
-import type { SingerSettings } from '../core/settings';
+/** `schedule`: the scheduler in the foreground, one line per event (the bench and tests read them). */
+import type { Workspace } from '../core/workspace';
 import type { Io } from './output';
 
-export function validateCronExpression(expression: string, timezone?: string): string | null {
-  const r = validateCron(expression, timezone);
-  return r.ok ? null : r.error;
-}
-
-export async function scheduleCommand(engine: Engine, settings: SingerSettings, io: Io): Promise<number> {
+export async function scheduleCommand(ws: Workspace, io: Io): Promise<number> {
   const line = (text: string): void => io.out(`${new Date().toISOString()} ${text}`);
-  const scheduler = new Scheduler(
-    engine,
-    { defaultFrequencyMs: settings.defaultFrequencyMs, catchUp: settings.catchUp },
-    {
-      onActive: () => line(`scheduler active for ${engine.paths.workspace}`),
-      onStandby: (h) => line(`standing by: another scheduler (pid ${h.pid}) drives this workspace; taking over when it ends`),
-      onNextRun: (name, at) => line(`${name}: next run ${at ? at.toISOString() : 'none (paused)'}`),
-      onSkipped: (j) => line(`${j.integration}: recurrence due ${j.startedAt} skipped (job ${j.id}): ${j.error ?? ''}`),
-      onStarted: (name, id, trigger) => line(`${name}: job ${id} started (${trigger})`),
-      onError: (name, message) => line(`${name === '*' ? 'scheduler' : name}: error: ${message}`),
-    },
-  );
-  const offEnded = engine.events.on('jobEnded', (j) => line(`${j.integration}: job ${j.id} ended ${j.status}${j.error ? `: ${j.error}` : ''}`));
-  scheduler.start();
+  const { events } = ws;
+  const subscriptions = [
+    events.on('schedulerActive', () => line(`scheduler active for ${ws.folder}`)),
+    events.on('schedulerStandby', (h) => line(`standing by: another scheduler (pid ${h.pid}) drives this workspace; taking over when it ends`)),
+    events.on('nextRun', (name, at) => line(`${name}: next run ${at ? at.toISOString() : 'none (paused)'}`)),
+    events.on('jobSkipped', (j) => line(`${j.integration}: recurrence due ${j.startedAt} skipped (job ${j.id}): ${j.error ?? ''}`)),
+    events.on('jobStarted', (j) => line(`${j.integration}: job ${j.id} started (${j.trigger})`)),
+    events.on('jobEnded', (j) => line(`${j.integration}: job ${j.id} ended ${j.status}${j.error ? `: ${j.error}` : ''}`)),
+    events.on('jobInterrupted', (j) => line(`${j.integration}: job ${j.id} ended Interrupted: ${j.error ?? ''}`)),
+    events.on('jobRefused', (name, trigger, err) => line(`${name}: error: the ${trigger} job was not started: ${err.message}`)),
+    events.on('error', (message) => line(`scheduler: error: ${message}`)),
+  ];
+  ws.start();
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
       process.off('SIGINT', onSignal);
@@ -36,9 +27,10 @@ export async function scheduleCommand(engine: Engine, settings: SingerSettings, 
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-  scheduler.dispose();
-  await engine.stopAllHere();
-  offEnded();
+  ws.setScheduling(false);
+  await ws.engine.stopAllHere();
+  for (const s of subscriptions) s.dispose();
+  ws.dispose();
   line('scheduler stopped');
   return 0;
 }

@@ -3,7 +3,7 @@
  * extension. It knows Singer; the fronts only render its answers and events.
  */
 import * as fs from 'node:fs';
-import { ExitCode, SingerError, usageError } from './errors';
+import { ExitCode, SingerError, errorMessage, usageError } from './errors';
 import { TypedEmitter, type EngineEvents } from './events';
 import { activeJob, jobsOf } from './jobs';
 import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job } from './model';
@@ -20,6 +20,11 @@ export interface EngineOptions {
   secrets?: SecretResolver;
   logRetention?: number;
   stopGracePeriodSeconds?: number;
+  /**
+   * The environment a job's programs inherit (the integration's `env` is added on top). The CLI passes
+   * its own; the extension decides what a tap may see of the extension host's.
+   */
+  environment?: () => NodeJS.ProcessEnv;
 }
 
 export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt' | 'scheduleChangedAt'>;
@@ -32,6 +37,8 @@ export class Engine {
   secrets: SecretResolver;
   logRetention: number;
   stopGracePeriodSeconds: number;
+  environment: () => NodeJS.ProcessEnv;
+  private disposed = false;
 
   constructor(o: EngineOptions) {
     this.paths = workspacePaths(o.workspace, o.databasePath ?? DEFAULT_DATABASE_PATH);
@@ -39,16 +46,21 @@ export class Engine {
     this.secrets = o.secrets ?? environmentSecrets();
     this.logRetention = o.logRetention ?? 100;
     this.stopGracePeriodSeconds = o.stopGracePeriodSeconds ?? 60;
+    this.environment = o.environment ?? (() => process.env);
   }
 
   /** Reconciles (rule 13) and returns the database. */
   async read(): Promise<Database> {
-    await reconcile(this.store, this.paths);
+    await this.reconcile();
     return this.store.read();
   }
 
-  reconcile(): Promise<Job[]> {
-    return reconcile(this.store, this.paths);
+  /** Rule 13: marks jobs whose runner went away Interrupted (and tells the views). */
+  async reconcile(): Promise<Job[]> {
+    const found = await reconcile(this.store, this.paths);
+    for (const j of found) this.events.emit('jobInterrupted', j);
+    if (found.length > 0) this.events.emit('changed');
+    return found;
   }
 
   async integration(name: string): Promise<Integration> {
@@ -127,6 +139,7 @@ export class Engine {
         store: this.store,
         events: this.events,
         secrets: this.secrets,
+        environment: this.environment,
         logRetention: this.logRetention,
         stopGracePeriodSeconds: this.stopGracePeriodSeconds,
       },
@@ -162,6 +175,7 @@ export class Engine {
       return { ...j };
     });
     if (!requested) return undefined;
+    this.events.emit('jobStopping', requested);
     if (local && local.jobId === requested.id) {
       local.stop(opts.gracePeriodSeconds);
       return local.done;
@@ -210,10 +224,41 @@ export class Engine {
     this.events.emit('changed');
   }
 
-  /** Stops every job this process runs, as Stop Extraction does (deactivation, SIGTERM to `schedule`). */
+  /** Stops every job this process runs, as Stop Extraction does (SIGTERM to `schedule`). */
   async stopAllHere(gracePeriodSeconds?: number): Promise<void> {
     const jobs = this.runningHere();
-    await Promise.all(jobs.map((j) => this.stop(j.integration, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }).catch(() => undefined)));
+    await Promise.all(
+      jobs.map((j) =>
+        this.stop(j.integration, gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds }).catch((err: unknown) =>
+          this.events.emit('error', `stopping the job of ${j.integration} failed: ${errorMessage(err)}`),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * The host is going away within seconds (VS Code gives deactivation a few, not the grace period):
+   * every tap here gets Stop Extraction's SIGTERM at once, with a line in its log saying why; the
+   * targets load what they got for as long as `waitMs` allows. Whatever has not ended by then is left
+   * to the next start's reconcile (rule 13: Interrupted, leftover process groups killed).
+   */
+  async shutdown(why: string, waitMs: number): Promise<void> {
+    const jobs = this.runningHere();
+    if (jobs.length === 0) return;
+    for (const j of jobs) j.note(`${why}: stopping the extraction; the target loads what it got for up to ${(waitMs / 1000).toFixed(0)} s. Whatever is still running then is stopped, and the job marked Interrupted, when the workspace is opened again.`);
+    const ended = Promise.all(jobs.map((j) => j.done.catch(() => undefined)));
+    // The stop request is also written to the database, so a job that outlives us is seen as stopping.
+    for (const j of jobs) void this.stop(j.integration).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Lets go of listeners; running jobs are the caller's (shutdown() first when the host goes away). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.events.dispose();
   }
 }
 

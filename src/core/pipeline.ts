@@ -106,6 +106,10 @@ export class Pipeline {
     // The clock starts before the relay's socket is made: its cost counts as the relay's.
     const startedAt = performance.now();
     const tapOutput = await openTapOutput();
+    if (this.stopRequested) {
+      tapOutput?.destroy();
+      return stoppedBeforeStart(log);
+    }
     log.runner(`starting target: ${joinCommand(spec.targetArgv)}`);
     const target = spawn(spec.targetArgv[0]!, spec.targetArgv.slice(1), {
       cwd: spec.cwd,
@@ -118,6 +122,13 @@ export class Pipeline {
     if (targetSpawned !== null) {
       tapOutput?.destroy();
       return failedToSpawn(`the target could not be started: ${targetSpawned}`, log);
+    }
+    if (this.stopRequested) {
+      // Stopped while the target was starting: the tap is never started, the target sees an empty input.
+      tapOutput?.destroy();
+      target.stdin!.end();
+      const r = await exited(target);
+      return { ...stoppedBeforeStart(log), targetExitCode: exitCodeOf(r.code, r.signal), runMs: performance.now() - startedAt };
     }
     log.runner(`starting tap: ${joinCommand(spec.tapArgv)}`);
     const tap = spawn(spec.tapArgv[0]!, spec.tapArgv.slice(1), {
@@ -258,6 +269,11 @@ function parseState(line: string): Record<string, unknown> | null {
 function failedToSpawn(message: string, log: LogWriter): PipelineResult {
   log.runner(message, 'ERROR');
   return notStarted(message);
+}
+
+function stoppedBeforeStart(log: LogWriter): PipelineResult {
+  log.runner('Stop Extraction came before the tap was started: the tap was not started', 'WARNING');
+  return { ...notStarted(''), spawnError: null, stopped: true };
 }
 
 /** The result of a pipeline whose programs never ran (a program could not be found or started). */

@@ -31,6 +31,8 @@ export interface PrepareOptions {
   integration: Integration;
   fullRefresh: boolean;
   secrets: SecretResolver;
+  /** What the programs inherit; the integration's `env` is added on top. */
+  environment: NodeJS.ProcessEnv;
 }
 
 export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
@@ -59,7 +61,7 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
     // The tap gets a snapshot of the state, so the state file can move on while it runs.
     const stateFile = state === null ? null : writePrivate(tmp, 'state.json', state);
 
-    const env: NodeJS.ProcessEnv = { ...process.env, ...it.env };
+    const env: NodeJS.ProcessEnv = { ...o.environment, ...it.env };
     const tapArgs = [...it.tap.slice(1), '--config', tapConfigFile];
     if (it.catalog !== null) tapArgs.push('--catalog', paths.resolve(it.catalog));
     if (stateFile !== null) tapArgs.push('--state', stateFile);

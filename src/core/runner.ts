@@ -28,6 +28,7 @@ export interface RunContext {
   store: Store;
   events: TypedEmitter<EngineEvents>;
   secrets: SecretResolver;
+  environment: () => NodeJS.ProcessEnv;
   logRetention: number;
   stopGracePeriodSeconds: number;
 }
@@ -48,6 +49,8 @@ export interface RunningJob {
   stop(gracePeriodSeconds?: number): void;
   /** Skips the rest of the grace period (a second Ctrl-C): SIGKILL to the tap's group now. */
   kill(): void;
+  /** Writes a runner line into the job's log (e.g. why the job is being stopped). */
+  note(text: string, level?: 'INFO' | 'WARNING' | 'ERROR'): void;
 }
 
 export async function startJob(ctx: RunContext, name: string, opts: StartOptions): Promise<RunningJob> {
@@ -77,7 +80,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
   const { paths, store } = ctx;
   const fullRefresh = opts.fullRefresh ?? false;
   // Refused input (missing config, bad state, unset secret) throws here: nothing spawned, nothing written.
-  const prepared = await prepareJob({ paths, integration: it, fullRefresh, secrets: ctx.secrets });
+  const prepared = await prepareJob({ paths, integration: it, fullRefresh, secrets: ctx.secrets, environment: ctx.environment() });
 
   const startedAt = new Date().toISOString();
   let removed: Job[] = [];
@@ -122,12 +125,17 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
   let pipeline: Pipeline | undefined;
   let stopping = false;
 
+  // A stop may come before the pipeline exists (deactivation, `schedule`'s SIGTERM during a start):
+  // it is remembered and carried out as soon as there is a pipeline, so it is never lost.
   const requestStop = (seconds?: number): void => {
     if (seconds !== undefined) grace = seconds;
-    if (!pipeline || stopping) return;
+    if (stopping) return;
     stopping = true;
-    pipeline.stop(grace * 1000);
-    void store.update((db) => markStopping(db.jobs, job.id, it.name)).catch(() => undefined);
+    pipeline?.stop(grace * 1000);
+    void store
+      .update((db) => markStopping(db.jobs, job.id, it.name))
+      .then((marked) => marked && ctx.events.emit('jobStopping', marked))
+      .catch((err: unknown) => ctx.events.emit('error', `recording the stop of job ${job.id} of ${it.name} failed: ${errorMessage(err)}`));
   };
 
   const done = (async (): Promise<Job> => {
@@ -154,6 +162,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
             ctx.events.emit('jobProgress', job, records);
           },
         });
+        if (stopping) pipeline.stop(grace * 1000);
         timers.push(watchForStop(ctx, it.name, job.id, (seconds) => requestStop(seconds)));
         // Process groups are known once both have spawned; record them so a later reconcile can clean up.
         setImmediate(() => void recordGroups(ctx, pipeline!, job.id, it.name));
@@ -217,6 +226,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
       requestStop();
       pipeline?.stop(0);
     },
+    note: (text, level = 'INFO') => log.runner(text, level),
   };
 }
 
@@ -237,9 +247,11 @@ function judge(r: PipelineResult, name: string): { status: JobStatus; error: str
   return { status: 'Succeeded', error: null };
 }
 
-function markStopping(jobs: Job[], id: string, name: string): void {
+function markStopping(jobs: Job[], id: string, name: string): Job | undefined {
   const j = jobs.find((x) => x.integration === name && x.id === id);
-  if (j && j.status === 'Running') j.status = 'Stopping';
+  if (!j || j.status !== 'Running') return undefined;
+  j.status = 'Stopping';
+  return { ...j };
 }
 
 async function recordGroups(ctx: RunContext, pipeline: Pipeline, id: string, name: string): Promise<void> {

@@ -1,13 +1,13 @@
 /**
  * The scheduler that drives one workspace (DESIGN rules 2-8): one timer per integration armed for its
  * next start (no polling loop), re-planned whenever an integration, a job or a setting changes, here
- * or in another process (the database file is watched). Only one scheduler drives a workspace at a
- * time; the others stand by and take over, as a new activation, when the holder goes away.
+ * or in another process (the engine's `changed` event; `Workspace` watches the database file). Only
+ * one scheduler drives a workspace at a time; the others stand by and take over, as a new activation,
+ * when the holder goes away. Everything it decides is told through the engine's events.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Engine } from '../engine';
 import { BusyError, errorMessage } from '../errors';
+import type { Disposable } from '../events';
 import { newJob, nextJobId, trimHistory } from '../jobs';
 import { FileLock, type LockInfo } from '../lock';
 import type { Database, Integration, Job } from '../model';
@@ -18,23 +18,20 @@ import { plan, type Plan } from './plan';
 const MAX_TIMER_MS = 2_147_000_000;
 /** How often a standby scheduler checks whether the active one is still there. */
 const STANDBY_CHECK_MS = 1000;
-/** Coalesces bursts of database writes (a running job writes progress) into one re-plan. */
-const WATCH_DEBOUNCE_MS = 150;
+/** Coalesces bursts of changes (a running job writes progress) into one re-plan. */
+const REPLAN_DEBOUNCE_MS = 150;
+/**
+ * Timers count monotonic time, which stops while the computer sleeps: the wall clock is compared with
+ * it this often, and a jump re-plans at once instead of when the old timer finally fires.
+ */
+const CLOCK_CHECK_MS = 30_000;
+const CLOCK_JUMP_MS = 5_000;
 
 export interface SchedulerOptions {
   defaultFrequencyMs: number;
   catchUp: 'once' | 'skip';
   /** Injected for tests; the real clock otherwise. */
   now?: () => Date;
-}
-
-export interface SchedulerEvents {
-  onActive?: () => void;
-  onStandby?: (holder: LockInfo) => void;
-  onNextRun?: (integration: string, at: Date | null) => void;
-  onSkipped?: (job: Job) => void;
-  onStarted?: (integration: string, jobId: string, trigger: 'scheduled' | 'catch-up') => void;
-  onError?: (integration: string, message: string) => void;
 }
 
 export class Scheduler {
@@ -46,10 +43,11 @@ export class Scheduler {
   /** Integrations whose timer fired and that wait to be planned together. */
   private readonly due = new Set<string>();
   private defaultChangedAt: Date | null = null;
-  private watcher: fs.FSWatcher | undefined;
   private standbyTimer: NodeJS.Timeout | undefined;
+  private clockTimer: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
-  private unsubscribe: Array<() => void> = [];
+  private subscriptions: Disposable[] = [];
+  private holder: LockInfo | undefined;
   private planning: Promise<void> = Promise.resolve();
   private replanRequested = false;
   private active = false;
@@ -58,13 +56,17 @@ export class Scheduler {
   constructor(
     private readonly engine: Engine,
     private options: SchedulerOptions,
-    private readonly events: SchedulerEvents = {},
   ) {
     this.lock = new FileLock(engine.paths.schedulerLock);
   }
 
   get isActive(): boolean {
     return this.active;
+  }
+
+  /** The scheduler of another process that drives the workspace while this one stands by. */
+  get activeElsewhere(): LockInfo | undefined {
+    return this.active ? undefined : this.holder;
   }
 
   /** The next start the scheduler armed for an integration (null: paused or none). */
@@ -96,10 +98,11 @@ export class Scheduler {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     if (this.standbyTimer) clearInterval(this.standbyTimer);
+    this.standbyTimer = undefined;
+    if (this.clockTimer) clearInterval(this.clockTimer);
     if (this.debounce) clearTimeout(this.debounce);
-    this.watcher?.close();
-    for (const u of this.unsubscribe) u();
-    this.unsubscribe = [];
+    for (const d of this.subscriptions) d.dispose();
+    this.subscriptions = [];
     this.lock.release();
   }
 
@@ -111,34 +114,42 @@ export class Scheduler {
     if (this.stopped) return;
     const got = this.lock.tryAcquire('scheduler');
     if (!got.ok) {
-      if (!this.standbyTimer) {
-        this.events.onStandby?.(got.holder);
-        this.standbyTimer = setInterval(() => this.tryBecomeActive(), STANDBY_CHECK_MS);
-      }
+      const changed = this.holder?.pid !== got.holder.pid;
+      this.holder = got.holder;
+      if (!this.standbyTimer) this.standbyTimer = setInterval(() => this.tryBecomeActive(), STANDBY_CHECK_MS);
+      if (changed) this.engine.events.emit('schedulerStandby', got.holder);
       return;
     }
     if (this.standbyTimer) clearInterval(this.standbyTimer);
     this.standbyTimer = undefined;
+    this.holder = undefined;
     this.active = true;
     this.activationPending = true;
-    this.events.onActive?.();
-    this.watch();
-    this.unsubscribe.push(
+    this.subscriptions.push(
       this.engine.events.on('changed', () => this.requestReplan()),
       this.engine.events.on('jobEnded', () => this.requestReplan()),
     );
+    this.watchClock();
+    this.engine.events.emit('schedulerActive');
     this.requestReplan();
   }
 
-  private watch(): void {
-    const dir = this.engine.paths.dir;
-    fs.mkdirSync(dir, { recursive: true });
-    const base = path.basename(this.engine.paths.database);
-    // The directory, not the file: atomic writes replace the file, which ends a watch on it.
-    this.watcher = fs.watch(dir, (_event, file) => {
-      if (file === base) this.requestReplan();
-    });
-    this.watcher.on('error', () => undefined);
+  /** A wall-clock jump (sleep, a clock change) is seen within CLOCK_CHECK_MS: one timer, almost no CPU. */
+  private watchClock(): void {
+    let wall = Date.now();
+    let mono = performance.now();
+    this.clockTimer = setInterval(() => {
+      const w = Date.now();
+      const m = performance.now();
+      const drift = w - wall - (m - mono);
+      wall = w;
+      mono = m;
+      if (Math.abs(drift) > CLOCK_JUMP_MS) {
+        this.engine.events.emit('error', `the wall clock jumped ${Math.round(drift / 1000)} s (the computer slept, or the clock was set): re-planning every schedule`);
+        this.replanAll();
+      }
+    }, CLOCK_CHECK_MS);
+    this.clockTimer.unref?.();
   }
 
   requestReplan(): void {
@@ -147,7 +158,7 @@ export class Scheduler {
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
       this.replanAll();
-    }, WATCH_DEBOUNCE_MS);
+    }, REPLAN_DEBOUNCE_MS);
   }
 
   /** Serialised: a plan never overlaps another, and a request during one runs once more after it. */
@@ -160,7 +171,7 @@ export class Scheduler {
       try {
         await this.planEverything();
       } catch (err) {
-        this.events.onError?.('*', errorMessage(err));
+        this.engine.events.emit('error', `scheduler: ${errorMessage(err)}`);
       }
     });
   }
@@ -182,11 +193,11 @@ export class Scheduler {
           await Promise.all(
             names.map((n) => {
               const it = db.integrations.find((i) => i.name === n);
-              return it ? this.planOne(db, it, false).catch((err: unknown) => this.events.onError?.(n, errorMessage(err))) : undefined;
+              return it ? this.planOne(db, it, false).catch((err: unknown) => this.failed(n, err)) : undefined;
             }),
           );
         } catch (err) {
-          this.events.onError?.('*', errorMessage(err));
+          this.engine.events.emit('error', `scheduler: ${errorMessage(err)}`);
         }
       });
     });
@@ -206,7 +217,7 @@ export class Scheduler {
     // Not one after the other: 500 due integrations must not wait for each other's job start.
     // The store queues their writes; the engine's locks keep each integration to one job.
     await Promise.all(
-      db.integrations.map((it) => this.planOne(db, it, activation).catch((err: unknown) => this.events.onError?.(it.name, errorMessage(err)))),
+      db.integrations.map((it) => this.planOne(db, it, activation).catch((err: unknown) => this.failed(it.name, err))),
     );
     this.activationPending = false;
   }
@@ -229,16 +240,15 @@ export class Scheduler {
     let next = p.nextRunAt;
     if (p.start) {
       try {
-        const job = await this.engine.start(name, { trigger: p.start });
-        this.events.onStarted?.(name, job.jobId, p.start);
+        await this.engine.start(name, { trigger: p.start });
       } catch (err) {
         if (err instanceof BusyError) {
           // Another process started a job a moment ago: the next plan sees it and skips as rule 4 says.
           next = new Date(this.now().getTime() + 1000);
         } else {
-          this.events.onError?.(name, errorMessage(err));
-          // A refused start (a config file gone, a corrupt state) must not retry in a tight loop:
-          // the next recurrence tries again; a Failed entry is not recorded since nothing ran.
+          // A refused start (a config file gone, a corrupt state, a secret not set) must not retry in a
+          // tight loop: the next recurrence tries again; a Failed entry is not recorded since nothing ran.
+          this.engine.events.emit('jobRefused', name, p.start, err instanceof Error ? err : new Error(String(err)));
         }
       }
     }
@@ -267,11 +277,12 @@ export class Scheduler {
       trimHistory(db, name, this.engine.logRetention);
       return out;
     });
-    for (const j of recorded) {
-      this.engine.events.emit('jobSkipped', j);
-      this.events.onSkipped?.(j);
-    }
+    for (const j of recorded) this.engine.events.emit('jobSkipped', j);
     if (recorded.length) this.engine.events.emit('changed');
+  }
+
+  private failed(name: string, err: unknown): void {
+    this.engine.events.emit('error', `${name}: ${errorMessage(err)}`);
   }
 
   private arm(name: string, at: Date | null): void {
@@ -280,10 +291,7 @@ export class Scheduler {
     this.timers.delete(name);
     const previous = this.nextRuns.get(name);
     this.nextRuns.set(name, at);
-    if ((previous?.getTime() ?? null) !== (at?.getTime() ?? null)) {
-      this.engine.events.emit('nextRun', name, at);
-      this.events.onNextRun?.(name, at);
-    }
+    if ((previous?.getTime() ?? null) !== (at?.getTime() ?? null)) this.engine.events.emit('nextRun', name, at);
     if (at === null || !this.active) return;
     const delay = Math.min(Math.max(at.getTime() - this.now().getTime(), 0), MAX_TIMER_MS);
     this.timers.set(

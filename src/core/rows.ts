@@ -1,0 +1,73 @@
+/**
+ * The integration row: what `list` prints, the tree shows and the status bar sums up, computed once
+ * here so the three cannot disagree (sync status, schedule, last job, next run).
+ */
+import { jobsOf, totalRecords } from './jobs';
+import type { Database, Integration, Job } from './model';
+import { nextRunFor } from './schedule/inputs';
+import { describeSchedule } from './schedule/resolve';
+import { syncStatus, type SyncStatus } from './status';
+
+export interface IntegrationRow {
+  integration: Integration;
+  /** Newest first. */
+  jobs: Job[];
+  syncStatus: SyncStatus;
+  /** The running or stopping job, if any. */
+  active: Job | null;
+  /** The newest job that is not a Skipped entry. */
+  lastJob: Job | null;
+  schedule: string;
+  nextRunAt: Date | null;
+}
+
+export interface RowContext {
+  now: Date;
+  defaultFrequencyMs: number;
+  catchUp: 'once' | 'skip';
+  /**
+   * The next run an active scheduler armed, when there is one (undefined: not known to it). Otherwise
+   * the scheduler's planner computes it from the database, so the time shown is never a guess.
+   */
+  armedNextRun?: (name: string) => Date | null | undefined;
+}
+
+export function integrationRows(db: Database, ctx: RowContext): IntegrationRow[] {
+  return db.integrations.map((it) => integrationRow(db, it, ctx));
+}
+
+export function integrationRow(db: Database, it: Integration, ctx: RowContext): IntegrationRow {
+  const jobs = jobsOf(db, it.name);
+  const lastJob = jobs.find((j) => j.status !== 'Skipped') ?? null;
+  const active = lastJob !== null && (lastJob.status === 'Running' || lastJob.status === 'Stopping') ? lastJob : null;
+  const armed = ctx.armedNextRun?.(it.name);
+  let nextRunAt: Date | null;
+  try {
+    nextRunAt = armed !== undefined ? armed : nextRunFor(db, it, ctx);
+  } catch {
+    // A schedule the planner refuses (a cron that no longer compiles) has no next run; the scheduler reports why.
+    nextRunAt = null;
+  }
+  return {
+    integration: it,
+    jobs,
+    syncStatus: syncStatus(it, jobs),
+    active,
+    lastJob,
+    schedule: describeSchedule(it.schedule, ctx.defaultFrequencyMs),
+    nextRunAt: it.paused ? null : nextRunAt,
+  };
+}
+
+/** The object `list --json` prints per integration (DESIGN §5): these fields, in this order. */
+export function listJson(row: IntegrationRow): Record<string, unknown> {
+  const last = row.lastJob;
+  return {
+    name: row.integration.name,
+    syncStatus: row.syncStatus,
+    paused: row.integration.paused,
+    schedule: row.schedule,
+    lastJob: last && { id: last.id, status: last.status, startedAt: last.startedAt, endedAt: last.endedAt, records: totalRecords(last.records) },
+    nextRunAt: row.nextRunAt?.toISOString() ?? null,
+  };
+}
