@@ -22,8 +22,26 @@ const webviewEntries = existsSync('src/webview')
   ? readdirSync('src/webview').filter((f) => /^[a-z-]+\.ts$/.test(f) && f !== 'protocol.ts').map((f) => `src/webview/${f}`)
   : [];
 
+// The extension bundle holds the VS Code surfaces only; the engine (zod, lowdb, croner, yaml) is
+// dist/core.js, required after activation has returned (src/vscode/core.ts), so activation stays cheap.
+const ENGINE_IN_EXTENSION = /node_modules\/(zod|lowdb|croner|yaml|steno)\/|src\/core\/(store|engine|workspace|runner|pipeline|relay|meltano)/;
+const keepEngineOut = {
+  name: 'keep-engine-out',
+  setup(build) {
+    build.onEnd((result) => {
+      const inputs = Object.keys(result.metafile?.inputs ?? {});
+      const leaked = inputs.filter((f) => ENGINE_IN_EXTENSION.test(f));
+      if (leaked.length > 0) {
+        return { errors: [{ text: `dist/extension.js must not bundle the engine (load it through src/vscode/core.ts): ${leaked.slice(0, 5).join(', ')}` }] };
+      }
+      return undefined;
+    });
+  },
+};
+
 const configs = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './core.js'], metafile: true, plugins: [keepEngineOut] },
+  { ...node, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The extension-host suite: loaded by VS Code from dist-test/, never packaged.
   {

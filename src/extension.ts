@@ -1,23 +1,57 @@
-import type * as vscode from 'vscode';
-import { registerCommands } from './vscode/commands';
+import * as vscode from 'vscode';
+import { registerCreateIntegration } from './vscode/createIntegration';
+import { Folders } from './vscode/folders';
+import { registerIntegrationsTree, type IntegrationsTreeProvider, type TreeNode } from './vscode/integrationsTree';
+import { registerLogDocuments, type LogDocuments } from './vscode/logDocuments';
 import { registerMeltano } from './vscode/meltano';
-import { registerIntegrationsTree, type IntegrationsTreeProvider } from './vscode/integrationsTree';
-import { registerStatusBar } from './vscode/statusBar';
+import { registerNotifications, type Notifications } from './vscode/notifications';
+import { createLog } from './vscode/output';
+import { currentStep } from './vscode/quickSteps';
+import { registerRunCommands } from './vscode/runCommands';
+import { registerSecrets, secretResolver } from './vscode/secrets';
+import { registerStatusBar, type SyncStatusBar } from './vscode/statusBar';
+import { registerTerminalCli } from './vscode/terminalCli';
+import { ui, type Ui } from './vscode/ui';
 
-/** What the extension-host tests look at. */
+/** What the extension-host tests look at and drive. */
 export interface SingerApi {
+  folders: Folders;
   integrationsTree: IntegrationsTreeProvider;
+  treeView: vscode.TreeView<TreeNode>;
+  statusBar: SyncStatusBar;
+  logs: LogDocuments;
+  notifications: Notifications;
+  /** Modal confirmations; tests replace `confirm`, since a test cannot click a modal. */
+  ui: Ui;
+  /** The step of a multi-step quick input shown now. */
+  currentStep: typeof currentStep;
+  cliLauncher: string | undefined;
 }
 
-// Composition root: wires each surface up; every module pushes its own disposables.
+let folders: Folders | undefined;
+
+// Composition root: each surface registers its own commands and disposables. The engine itself is
+// loaded after activation has returned (src/vscode/core.ts), so opening VS Code never waits for it.
 export function activate(context: vscode.ExtensionContext): SingerApi {
-  const tree = registerIntegrationsTree(context);
-  registerCommands(context, tree);
-  registerStatusBar(context);
-  registerMeltano(context);
-  return { integrationsTree: tree };
+  const log = createLog(context);
+  folders = new Folders(secretResolver(context.secrets), log);
+  context.subscriptions.push(folders);
+  const { provider, view } = registerIntegrationsTree(context, folders);
+  const statusBar = registerStatusBar(context, folders);
+  const logs = registerLogDocuments(context, folders);
+  context.subscriptions.push(logs.onDidOpenLog((r) => statusBar.markSeen(r.folder, r.name, r.job)));
+  registerRunCommands(context, folders);
+  registerCreateIntegration(context, folders);
+  registerSecrets(context, folders);
+  registerMeltano(context, folders, log);
+  const notifications = registerNotifications(context, folders);
+  const cliLauncher = registerTerminalCli(context);
+  const started = folders;
+  setTimeout(() => started.start(), 0);
+  return { folders, integrationsTree: provider, treeView: view, statusBar, logs, notifications, ui, currentStep, cliLauncher };
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** VS Code gives this a few seconds: running taps are stopped at once, the targets load what they got. */
+export async function deactivate(): Promise<void> {
+  await folders?.shutdown();
 }

@@ -26,3 +26,12 @@ export function formatDuration(ms: number): string {
   if (ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/** "Every 30 minutes", "Every 1 hour", "Every 90 seconds": the words the slider and quick picks show. */
+export function everyText(ms: number): string {
+  const unit = (n: number, word: string): string => `Every ${n} ${word}${n === 1 ? '' : 's'}`;
+  if (ms % 3_600_000 === 0) return unit(ms / 3_600_000, 'hour');
+  if (ms % 60_000 === 0) return unit(ms / 60_000, 'minute');
+  if (ms % 1000 === 0) return unit(ms / 1000, 'second');
+  return `Every ${formatDuration(ms)}`;
+}

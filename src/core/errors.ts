@@ -39,6 +39,17 @@ export class BusyError extends SingerError {
   }
 }
 
+/** A config refers to a secret that is not set (exit 2, nothing spawned); the front offers to set it. */
+export class MissingSecretError extends SingerError {
+  constructor(
+    message: string,
+    readonly secret: string,
+  ) {
+    super(message, ExitCode.usage);
+    this.name = 'MissingSecretError';
+  }
+}
+
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

@@ -3,7 +3,7 @@
  * SecretStorage in the editor and from the environment variable SINGER_SECRET_NAME on the command line.
  * Resolved values are written only to a temp config file readable by the user alone, and redacted from logs.
  */
-import { usageError } from './errors';
+import { MissingSecretError } from './errors';
 
 export type SecretResolver = (name: string) => Promise<string | undefined>;
 
@@ -15,6 +15,14 @@ export function environmentSecrets(env: NodeJS.ProcessEnv = process.env): Secret
 
 function isSecretRef(v: unknown): v is { $secret: string } {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { $secret?: unknown }).$secret === 'string';
+}
+
+/** The secret names a config refers to, e.g. to offer them in "Singer: Set Secret". */
+export function secretNamesIn(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (isSecretRef(value)) into.add(value.$secret);
+  else if (Array.isArray(value)) for (const v of value) secretNamesIn(v, into);
+  else if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) secretNamesIn(v, into);
+  return into;
 }
 
 export function hasSecrets(value: unknown): boolean {
@@ -34,9 +42,10 @@ export async function resolveSecrets(
   if (isSecretRef(value)) {
     const v = await resolve(value.$secret);
     if (v === undefined) {
-      throw usageError(
+      throw new MissingSecretError(
         `${where} refers to the secret "${value.$secret}", which is not set. On the command line set the environment variable ` +
           `${SECRET_ENV_PREFIX}${value.$secret}; in VS Code run "Singer: Set Secret".`,
+        value.$secret,
       );
     }
     found.add(v);

@@ -46,10 +46,19 @@ export class Store {
     const key = this.fileKey();
     if (key !== null && this.cache?.key === key) return this.cache.data;
     // lowdb parses into a new object on every read, so the one cached here is never the one an update changes.
-    await this.low.read();
+    await this.readFile();
     const data = this.low.data;
     if (key !== null && key === this.fileKey()) this.cache = { key, data };
     return data;
+  }
+
+  /**
+   * lowdb keeps what it held when the file is missing: a database deleted by the user (or another
+   * process) would come back on the next write. A missing file is an empty database.
+   */
+  private async readFile(): Promise<void> {
+    this.low.data = emptyDatabase();
+    await this.low.read();
   }
 
   private fileKey(): string | null {
@@ -78,7 +87,7 @@ export class Store {
       // and unchanged since is copied instead of parsed and validated again.
       const key = this.fileKey();
       if (key !== null && this.cache?.key === key) this.low.data = structuredClone(this.cache.data);
-      else await this.low.read();
+      else await this.readFile();
       const result = change(this.low.data);
       fs.mkdirSync(this.paths.dir, { recursive: true });
       await this.low.write();

@@ -5,15 +5,27 @@
  * lazily: activation does not pay for the yaml parser.
  */
 import * as vscode from 'vscode';
-import { Engine } from '../core/engine';
-import { errorMessage } from '../core/errors';
+import type { Engine } from '../core/engine';
+import { parseDuration } from '../core/duration';
 import { COMMANDS } from './constants';
+import { core } from './core';
+import type { Folders } from './folders';
+import type { Log } from './output';
 
 const OFFER_KEY = 'singer.meltanoImportOffered';
 
+let folders: Folders;
+let log: Log;
+
 function engineFor(folder: vscode.WorkspaceFolder): Engine {
-  const databasePath = vscode.workspace.getConfiguration('singer', folder.uri).get<string>('databasePath') ?? '.singer/db.json';
-  return new Engine({ workspace: folder.uri.fsPath, databasePath });
+  folders.start();
+  const entry = folders.entryFor(folder);
+  if (!entry) throw new Error(`the folder ${folder.name} is not a local folder; Meltano projects are read from disk.`);
+  return entry.workspace.engine;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 async function pickFolder(placeHolder: string): Promise<vscode.WorkspaceFolder | undefined> {
@@ -22,15 +34,9 @@ async function pickFolder(placeHolder: string): Promise<vscode.WorkspaceFolder |
   return vscode.window.showWorkspaceFolderPick({ placeHolder });
 }
 
-let channel: vscode.OutputChannel | undefined;
-
 /** Reports go to the extension's output channel, VS Code's place for what a command did. */
 function showReport(title: string, lines: string[]): void {
-  channel ??= vscode.window.createOutputChannel('Singer Replication');
-  channel.appendLine(`${new Date().toISOString()} ${title}`);
-  for (const l of lines) channel.appendLine(l);
-  channel.appendLine('');
-  channel.show(true);
+  log.report(title, lines);
 }
 
 /** With a folder URI (the offer, tests) nothing is asked; from the palette the user picks the project. */
@@ -40,7 +46,7 @@ export async function importMeltanoProject(projectUri?: vscode.Uri, options: { q
     void vscode.window.showErrorMessage('Import Meltano Project: open the folder of the Meltano project (or a folder that contains it) first.');
     return undefined;
   }
-  const { hasMeltanoProject, importMeltanoProject: run, formatImportResult } = await import('../core/meltano');
+  const { hasMeltanoProject, importMeltanoProject: run, formatImportResult } = core().meltano;
   let projectDir = projectUri?.fsPath ?? folder.uri.fsPath;
   if (!projectUri && !hasMeltanoProject(projectDir)) {
     const picked = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, defaultUri: folder.uri, openLabel: 'Import this Meltano project' });
@@ -90,9 +96,8 @@ export async function exportMeltanoProject(names?: string[], outUri?: vscode.Uri
       if (!picked?.[0]) return undefined;
       outUri = picked[0];
     }
-    const { exportMeltanoProject: run, formatExportResult } = await import('../core/meltano');
+    const { exportMeltanoProject: run, formatExportResult } = core().meltano;
     const defaultFrequency = vscode.workspace.getConfiguration('singer', folder.uri).get<string>('defaultReplicationFrequency') ?? '1h';
-    const { parseDuration } = await import('../core/duration');
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Exporting to a Meltano project…' }, () =>
       run(engine, { names: names!, outDir: outUri!.fsPath, defaultFrequencyMs: parseDuration(defaultFrequency) ?? 3_600_000 }),
     );
@@ -108,7 +113,7 @@ export async function exportMeltanoProject(names?: string[], outUri?: vscode.Uri
 /** Offers, once per workspace, to import the Meltano project a folder holds when it has no integrations. */
 async function offerImport(context: vscode.ExtensionContext): Promise<void> {
   if (context.workspaceState.get<boolean>(OFFER_KEY)) return;
-  const { hasMeltanoProject } = await import('../core/meltano');
+  const { hasMeltanoProject } = core().meltano;
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     if (!hasMeltanoProject(folder.uri.fsPath)) continue;
     const db = await engineFor(folder).store.read().catch(() => undefined);
@@ -124,9 +129,10 @@ async function offerImport(context: vscode.ExtensionContext): Promise<void> {
   }
 }
 
-export function registerMeltano(context: vscode.ExtensionContext): void {
+export function registerMeltano(context: vscode.ExtensionContext, f: Folders, l: Log): void {
+  folders = f;
+  log = l;
   context.subscriptions.push(
-    { dispose: () => channel?.dispose() },
     vscode.commands.registerCommand(COMMANDS.importMeltano, (uri?: vscode.Uri, options?: { quiet?: boolean }) => importMeltanoProject(uri, options)),
     vscode.commands.registerCommand(COMMANDS.exportMeltano, (names?: string[], out?: vscode.Uri, options?: { quiet?: boolean }) =>
       exportMeltanoProject(names, out, options),

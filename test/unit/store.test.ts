@@ -4,6 +4,16 @@ import { Engine } from '../../src/core/engine';
 import { cli, tempWorkspace, addFixture } from './helpers/workspace';
 
 describe('the database (rule 14)', () => {
+  it('a database deleted by someone else stays deleted: the next write starts from an empty one, not from memory', async () => {
+    const ws = tempWorkspace();
+    const engine = new Engine({ workspace: ws.dir });
+    await engine.add({ name: 'old', tap: ['a'], target: ['b'], tapConfig: null, targetConfig: null, catalog: null, env: {}, schedule: { kind: 'default' }, paused: true });
+    await engine.read();
+    fs.rmSync(ws.file('.singer'), { recursive: true });
+    await engine.add({ name: 'new', tap: ['a'], target: ['b'], tapConfig: null, targetConfig: null, catalog: null, env: {}, schedule: { kind: 'default' }, paused: true });
+    assert.deepEqual((await engine.read()).integrations.map((i) => i.name), ['new']);
+  });
+
   it('is created on the first add, validated, and pretty-printed', async () => {
     const ws = tempWorkspace();
     await addFixture(ws, 'one', {});

@@ -4,12 +4,21 @@
 // would run their describe() calls at bundle load, before mocha exists. Add new test files below.
 import Mocha from 'mocha';
 
-const testFiles: Array<() => Promise<unknown>> = [() => import('./extension.test'), () => import('./tree.test'), () => import('./meltano.test')];
+const testFiles: Array<() => Promise<unknown>> = [
+  () => import('./extension.test'),
+  () => import('./tree.test'),
+  () => import('./run.test'),
+  () => import('./create.test'),
+  () => import('./meltano.test'),
+];
 
 export async function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60_000, reporter: 'spec' });
   mocha.suite.emit('pre-require', globalThis, 'dist-test/vscode/index.js', mocha);
   for (const load of testFiles) await load();
-  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  let ran = 0;
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve).on('test end', () => ran++));
   if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);
+  // A suite that ran nothing proves nothing (a broken import, a bad grep): fail it.
+  if (ran === 0) throw new Error('the extension-host suite ran no test');
 }
