@@ -12,7 +12,8 @@ import { processIo, type Io } from './cli/output';
 import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
 import { scheduleCommand } from './cli/scheduleCommand';
-import { readWorkspaceSettings } from './core/settings';
+import { readWorkspaceSettings, settingsFrom, type SingerSettings } from './core/settings';
+import { SETTINGS_ENV } from './core/runnerProtocol';
 import { Workspace } from './core/workspace';
 
 const GLOBAL = { workspace: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -52,7 +53,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   const workspace = g.workspace ?? process.cwd();
-  const settings = readWorkspaceSettings(workspace);
+  const settings = withFrontSettings(readWorkspaceSettings(workspace));
   const engine = new Engine({
     workspace,
     databasePath: g.database ?? settings.databasePath,
@@ -162,6 +163,21 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       return exportMeltanoCommand(engine, rest, io, settings.defaultFrequencyMs);
   }
   throw usageError(`unknown command "${command}".`);
+}
+
+/** A front that starts `run` (the extension host) passes the settings it resolved (user and folder). */
+function withFrontSettings(s: SingerSettings): SingerSettings {
+  const text = process.env[SETTINGS_ENV];
+  if (!text) return s;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw usageError(`${SETTINGS_ENV} is not JSON (${errorMessage(err)}).`, err);
+  }
+  const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const fromFile = { 'singer.databasePath': s.databasePath, 'singer.stopGracePeriodSeconds': s.stopGracePeriodSeconds, 'singer.catchUp': s.catchUp, 'singer.logRetention': s.logRetention };
+  return { ...settingsFrom({ ...fromFile, ...given }, SETTINGS_ENV), defaultFrequencyMs: s.defaultFrequencyMs };
 }
 
 function seconds(text: string | undefined): number | undefined {

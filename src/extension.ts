@@ -34,7 +34,7 @@ let folders: Folders | undefined;
 // loaded after activation has returned (src/vscode/core.ts), so opening VS Code never waits for it.
 export function activate(context: vscode.ExtensionContext): SingerApi {
   const log = createLog(context);
-  folders = new Folders(secretResolver(context.secrets), log);
+  folders = new Folders(secretResolver(context.secrets), log, context.extensionPath);
   context.subscriptions.push(folders);
   const { provider, view } = registerIntegrationsTree(context, folders);
   const statusBar = registerStatusBar(context, folders);

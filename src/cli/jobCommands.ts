@@ -2,9 +2,11 @@
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import type { Engine } from '../core/engine';
-import { BusyError, ExitCode, usageError } from '../core/errors';
+import { BusyError, ExitCode, errorMessage, usageError } from '../core/errors';
 import { formatJobId, totalRecords } from '../core/jobs';
-import type { Job, JobStatus } from '../core/model';
+import type { Job, JobStatus, Trigger } from '../core/model';
+import type { RunningJob } from '../core/runner';
+import { isParentMessage, isTrigger, TRIGGER_ENV, type ChildMessage } from '../core/runnerProtocol';
 import { json, table, type Io } from './output';
 import { ProgressLine } from './progressLine';
 
@@ -21,20 +23,25 @@ export async function runCommand(
   opts: { fullRefresh: boolean; gracePeriodSeconds?: number },
   io: Io,
 ): Promise<number> {
+  // Started by a front (the extension host) with an IPC channel: it is told what happens (childRunner.ts).
+  const front = process.send ? frontChannel(engine, name) : undefined;
+  const trigger = front ? frontTrigger() : 'manual';
   let running;
   try {
     running = await engine.start(name, {
-      trigger: 'manual',
+      trigger,
       fullRefresh: opts.fullRefresh,
       ...(opts.gracePeriodSeconds === undefined ? {} : { gracePeriodSeconds: opts.gracePeriodSeconds }),
     });
   } catch (err) {
+    front?.refused(err);
     if (err instanceof BusyError) {
       io.err(err.message);
       return ExitCode.busy;
     }
     throw err;
   }
+  front?.attach(running);
   io.err(`job ${running.jobId} of ${name} started; log: ${engine.paths.relative(engine.paths.logFile(name, running.jobId))}`);
   const stopShowing = io.terminal ? showProgress(engine, name, running.jobId, new ProgressLine(io.terminal, Date.now())) : () => undefined;
   let signals = 0;
@@ -54,12 +61,75 @@ export async function runCommand(
     const job = await running.done;
     stopShowing();
     io.err(summary(job));
+    await front?.ended(job);
     return EXIT_BY_STATUS[job.status] ?? ExitCode.failed;
   } finally {
     stopShowing();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    front?.close();
   }
+}
+
+function frontTrigger(): Trigger {
+  const t = process.env[TRIGGER_ENV];
+  return isTrigger(t) ? t : 'manual';
+}
+
+/**
+ * The IPC channel to the front that started this `run`: the job's events go to it, its notes and stop
+ * requests come from it, and if it goes away (the window closed, the host crashed) the extraction is
+ * stopped as Stop Extraction does, and this process still finishes writing the job.
+ */
+function frontChannel(engine: Engine, name: string): {
+  refused(err: unknown): void;
+  attach(running: RunningJob): void;
+  ended(job: Job): Promise<void>;
+  close(): void;
+} {
+  const send = (m: ChildMessage): Promise<void> =>
+    new Promise((resolve) => {
+      if (!process.connected || !process.send) return resolve();
+      process.send(m, undefined, {}, () => resolve());
+    });
+  const mine = (j: Job): boolean => j.integration === name;
+  // Subscribed before the job starts: jobStarted is emitted while engine.start() runs.
+  const subscriptions: Array<{ dispose(): void }> = [
+    engine.events.on('jobStarted', (j) => mine(j) && void send({ type: 'started', job: j })),
+    engine.events.on('jobProgress', (j, records) => mine(j) && void send({ type: 'progress', job: j, records: { ...records } })),
+    engine.events.on('jobStopping', (j) => mine(j) && void send({ type: 'stopping', job: j })),
+  ];
+  return {
+    refused(err) {
+      const e = err as { exitCode?: number; jobId?: string | null; secret?: string };
+      void send({ type: 'refused', message: errorMessage(err), exitCode: e.exitCode ?? ExitCode.failed, jobId: e.jobId ?? null, secret: e.secret ?? null });
+    },
+    attach(running) {
+      const onMessage = (m: unknown): void => {
+        if (!isParentMessage(m)) return;
+        if (m.type === 'note') running.note(m.text, m.level);
+        else if (m.gracePeriodSeconds === 0) running.kill();
+        else running.stop(m.gracePeriodSeconds);
+      };
+      const onDisconnect = (): void => {
+        running.note('the editor that started this job went away: stopping the extraction as Stop Extraction does', 'WARNING');
+        running.stop();
+      };
+      process.on('message', onMessage);
+      process.once('disconnect', onDisconnect);
+      subscriptions.push({
+        dispose: () => {
+          process.off('message', onMessage);
+          process.off('disconnect', onDisconnect);
+        },
+      });
+    },
+    ended: (job) => send({ type: 'ended', job }),
+    close() {
+      for (const s of subscriptions) s.dispose();
+      if (process.connected) process.disconnect?.();
+    },
+  };
 }
 
 /**

@@ -9,7 +9,8 @@ import { activeJob, jobsOf } from './jobs';
 import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job } from './model';
 import { DEFAULT_DATABASE_PATH, workspacePaths, type WorkspacePaths } from './paths';
 import { reconcile, runnerGone } from './reconcile';
-import { startJob, unknownIntegration, type RunningJob, type StartOptions } from './runner';
+import { startInChild, type ChildRuntime } from './childRunner';
+import { startJob, unknownIntegration, type RunContext, type RunningJob, type StartOptions } from './runner';
 import { environmentSecrets, type SecretResolver } from './secrets';
 import { readState } from './stateFile';
 import { Store } from './store';
@@ -25,6 +26,11 @@ export interface EngineOptions {
    * its own; the extension decides what a tap may see of the extension host's.
    */
   environment?: () => NodeJS.ProcessEnv;
+  /**
+   * Run each job in a child process (`singer-replication run`) instead of on this thread: for a front
+   * whose event loop must stay free (the extension host). Stops and notes are passed to the child.
+   */
+  child?: ChildRuntime;
 }
 
 export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt' | 'scheduleChangedAt'>;
@@ -38,6 +44,7 @@ export class Engine {
   logRetention: number;
   stopGracePeriodSeconds: number;
   environment: () => NodeJS.ProcessEnv;
+  private readonly child: ChildRuntime | undefined;
   private disposed = false;
 
   constructor(o: EngineOptions) {
@@ -47,6 +54,7 @@ export class Engine {
     this.logRetention = o.logRetention ?? 100;
     this.stopGracePeriodSeconds = o.stopGracePeriodSeconds ?? 60;
     this.environment = o.environment ?? (() => process.env);
+    this.child = o.child;
   }
 
   /** Reconciles (rule 13) and returns the database. */
@@ -129,28 +137,38 @@ export class Engine {
     this.events.emit('changed');
   }
 
-  /** Starts a job in this process. A second manual job is refused (rule 8), never queued. */
+  /**
+   * Starts a job, on this thread or (with `child`) in a child process. A second manual job is refused
+   * (rule 8), never queued.
+   */
   async start(name: string, opts: StartOptions): Promise<RunningJob> {
     checkName(name);
     await this.reconcile();
-    const job = await startJob(
-      {
-        paths: this.paths,
-        store: this.store,
-        events: this.events,
-        secrets: this.secrets,
-        environment: this.environment,
-        logRetention: this.logRetention,
-        stopGracePeriodSeconds: this.stopGracePeriodSeconds,
-      },
-      name,
-      opts,
-    );
+    const job = this.child ? await this.startInChild(name, opts) : await startJob(this.runContext(), name, opts);
     this.running.set(name, job);
-    void job.done.finally(() => {
-      if (this.running.get(name) === job) this.running.delete(name);
-    }).catch(() => undefined);
+    void job.done
+      .finally(() => {
+        if (this.running.get(name) === job) this.running.delete(name);
+      })
+      .catch(() => undefined);
     return job;
+  }
+
+  private runContext(): RunContext {
+    return {
+      paths: this.paths,
+      store: this.store,
+      events: this.events,
+      secrets: this.secrets,
+      environment: this.environment,
+      logRetention: this.logRetention,
+      stopGracePeriodSeconds: this.stopGracePeriodSeconds,
+    };
+  }
+
+  private async startInChild(name: string, opts: StartOptions): Promise<RunningJob> {
+    const { paths, events, secrets, environment, stopGracePeriodSeconds, logRetention } = this;
+    return startInChild({ paths, events, secrets, environment, stopGracePeriodSeconds, logRetention, child: this.child! }, await this.integration(name), opts);
   }
 
   runningHere(): RunningJob[] {
@@ -238,14 +256,15 @@ export class Engine {
 
   /**
    * The host is going away within seconds (VS Code gives deactivation a few, not the grace period):
-   * every tap here gets Stop Extraction's SIGTERM at once, with a line in its log saying why; the
-   * targets load what they got for as long as `waitMs` allows. Whatever has not ended by then is left
-   * to the next start's reconcile (rule 13: Interrupted, leftover process groups killed).
+   * every tap here gets Stop Extraction's SIGTERM at once, with a line in its log saying why, and the
+   * targets load what they got for as long as `waitMs` allows. A job run in a child process finishes
+   * writing itself after we are gone; one run on this thread that has not ended by then is left to the
+   * next start's reconcile (rule 13: Interrupted, leftover process groups killed).
    */
   async shutdown(why: string, waitMs: number): Promise<void> {
     const jobs = this.runningHere();
     if (jobs.length === 0) return;
-    for (const j of jobs) j.note(`${why}: stopping the extraction; the target loads what it got for up to ${(waitMs / 1000).toFixed(0)} s. Whatever is still running then is stopped, and the job marked Interrupted, when the workspace is opened again.`);
+    for (const j of jobs) j.note(`${why}: stopping the extraction; the target loads what was extracted`, 'WARNING');
     const ended = Promise.all(jobs.map((j) => j.done.catch(() => undefined)));
     // The stop request is also written to the database, so a job that outlives us is seen as stopping.
     for (const j of jobs) void this.stop(j.integration).catch(() => undefined);

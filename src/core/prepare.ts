@@ -10,7 +10,7 @@ import { usageError } from './errors';
 import { findExecutable } from './executable';
 import type { Integration } from './model';
 import type { WorkspacePaths } from './paths';
-import { hasSecrets, resolveSecrets, type SecretResolver } from './secrets';
+import { hasSecrets, resolveSecrets, SECRET_ENV_PREFIX, type SecretResolver } from './secrets';
 import { readState } from './stateFile';
 
 export interface PreparedJob {
@@ -61,7 +61,8 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
     // The tap gets a snapshot of the state, so the state file can move on while it runs.
     const stateFile = state === null ? null : writePrivate(tmp, 'state.json', state);
 
-    const env: NodeJS.ProcessEnv = { ...o.environment, ...it.env };
+    // The secrets a CLI run takes from SINGER_SECRET_* reach the programs only through their config.
+    const env: NodeJS.ProcessEnv = { ...withoutSecretVariables(o.environment), ...it.env };
     const tapArgs = [...it.tap.slice(1), '--config', tapConfigFile];
     if (it.catalog !== null) tapArgs.push('--catalog', paths.resolve(it.catalog));
     if (stateFile !== null) tapArgs.push('--state', stateFile);
@@ -91,6 +92,12 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
     cleanup();
     throw err;
   }
+}
+
+function withoutSecretVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!k.startsWith(SECRET_ENV_PREFIX)) out[k] = v;
+  return out;
 }
 
 function writePrivate(dir: string, name: string, value: unknown): string {

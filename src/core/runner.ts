@@ -189,7 +189,8 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     if (result.runMs !== null) log.runner(`tap and target ran for ${(result.runMs / 1000).toFixed(3)} s (${RUN_TIME_MEANING})`);
     if (lastState !== null) log.runner(`state saved to ${paths.relative(paths.stateFile(it.name))}: ${JSON.stringify(lastState)}`);
     else log.runner('the target emitted no state: the saved state is left unchanged', 'WARNING');
-    log.runner(`job ${job.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`, outcome.status === 'Succeeded' ? 'INFO' : 'ERROR');
+    // A job the user stopped did what was asked: a warning, not an error, in the log's colours too.
+    log.runner(`job ${job.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`, outcome.status === 'Succeeded' ? 'INFO' : outcome.status === 'Cancelled' ? 'WARNING' : 'ERROR');
     await log.close();
     prepared.cleanup();
 

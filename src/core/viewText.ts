@@ -78,12 +78,12 @@ export function jobLabel(job: Job): string {
 }
 
 /** `12:30 · 4.2 s · 1,234 records`; a Skipped entry: `due 13:30 · job 12 still running`. */
-export function jobDescription(job: Job, now: Date, liveRecords?: Readonly<Record<string, number>>): string {
+export function jobDescription(job: Job, now: Date): string {
   const start = new Date(job.startedAt);
   if (job.status === 'Skipped') return `due ${clock(start, now)} · ${unpadJobIds(job.error ?? 'skipped')}`;
-  const n = records(totalRecords(liveRecords ?? job.records));
-  if (job.endedAt === null) return `${clock(start, now)} · running ${elapsed(now.getTime() - start.getTime())} · ${n}`;
-  return `${clock(start, now)} · ${elapsed(Date.parse(job.endedAt) - start.getTime())} · ${n}`;
+  // Live counts belong to the integration's node, which is updated as they come; this one says only that it runs.
+  if (job.endedAt === null) return `${clock(start, now)} · ${job.status === 'Stopping' ? 'stopping' : 'running'}`;
+  return `${clock(start, now)} · ${elapsed(Date.parse(job.endedAt) - start.getTime())} · ${records(totalRecords(job.records))}`;
 }
 
 export interface FolderRow {

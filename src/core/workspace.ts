@@ -4,6 +4,7 @@
  * and each VS Code window build one per folder; views read rows from it and listen to its events,
  * never to the database file themselves.
  */
+import type { ChildRuntime } from './childRunner';
 import { databaseFingerprint } from './fingerprint';
 import { watchDatabase } from './databaseWatcher';
 import { Engine } from './engine';
@@ -27,6 +28,8 @@ export interface WorkspaceOptions {
   environment?: () => NodeJS.ProcessEnv;
   /** Run a scheduler here (a trusted folder). Without one the workspace shows, stops and reconciles, but starts nothing by itself. */
   scheduling: boolean;
+  /** Run jobs in child processes (see Engine's `child`). */
+  child?: ChildRuntime;
 }
 
 export type SchedulerStatus = { state: 'active' } | { state: 'standby'; holder: LockInfo } | { state: 'off' };
@@ -52,6 +55,7 @@ export class Workspace implements Disposable {
       stopGracePeriodSeconds: options.settings.stopGracePeriodSeconds,
       ...(options.secrets ? { secrets: options.secrets } : {}),
       ...(options.environment ? { environment: options.environment } : {}),
+      ...(options.child ? { child: options.child } : {}),
     });
     this.events = this.engine.events;
   }

@@ -4,6 +4,8 @@
  * from SecretStorage and Workspace Trust. The views render what this file tells them; none of them
  * reads the database itself.
  */
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { IntegrationRow } from '../core/rows';
 import type { Job, Trigger } from '../core/model';
@@ -58,6 +60,8 @@ export class Folders implements vscode.Disposable {
   constructor(
     private readonly secrets: (name: string) => Promise<string | undefined>,
     private readonly log: Log,
+    /** The extension's folder: jobs run as its dist/cli.js, in child processes of VS Code's own runtime. */
+    private readonly extensionPath: string,
   ) {}
 
   /** Builds the controllers; called just after activation has returned, so loading the engine is not in its way. */
@@ -152,6 +156,10 @@ export class Folders implements vscode.Disposable {
       settings: this.settingsFor(folder),
       secrets: this.secrets,
       environment: () => jobEnvironment(),
+      // Jobs run in child processes (the CLI's `run`), so relaying a million records never holds up
+      // this extension host, at below-normal priority so that VS Code gets the CPU first when both
+      // want it; they also finish writing themselves if the window goes away.
+      child: { runtime: process.execPath, cli: path.join(this.extensionPath, 'dist', 'cli.js'), priority: os.constants.priority.PRIORITY_BELOW_NORMAL },
       // Untrusted folders show their integrations and logs, but run no scheduler and spawn nothing.
       scheduling: vscode.workspace.isTrusted,
     });

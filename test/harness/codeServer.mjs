@@ -169,13 +169,15 @@ export function installExtension(vsix, { extensionsDir, root }) {
  * Starts code-server on `folder` and waits for /healthz.
  * Returns { port, url, folderUrl(payload?, dir?), root, logFile, pid, whenExited, stop() }.
  */
-export async function startCodeServer({ folder, extensionsDir, extraArgs = [], userSettings = {}, port, root, keepRoot = false, inheritOutput = false } = {}) {
+export async function startCodeServer({ folder, extensionsDir, extraArgs = [], userSettings = {}, port, root, keepRoot = false, inheritOutput = false, trust = false, env: extraEnv = {} } = {}) {
   ensureInstalled();
   root ??= makeTempDir('singer-code-server-', { keep: keepRoot });
-  const env = privateEnv(root);
+  const env = { ...privateEnv(root), ...extraEnv };
   const userDataDir = join(root, 'user-data');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
-  writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...userSettings }, null, 2));
+  // trust: Workspace Trust is on and the folder untrusted (Restricted Mode), without the startup prompt.
+  const trustSettings = trust ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'never' } : {};
+  writeFileSync(join(userDataDir, 'User/settings.json'), JSON.stringify({ ...DEFAULT_SETTINGS, ...trustSettings, ...userSettings }, null, 2));
   extensionsDir ??= join(root, 'extensions');
   mkdirSync(extensionsDir, { recursive: true });
   port ??= await freePort();
@@ -186,7 +188,7 @@ export async function startCodeServer({ folder, extensionsDir, extraArgs = [], u
     '--bind-addr', `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir,
@@ -232,6 +234,12 @@ export async function startCodeServer({ folder, extensionsDir, extraArgs = [], u
     /** The workbench URL for `dir` (default: the opened folder), with an optional payload. */
     folderUrl(payload, dir = folder) {
       let u = `${url}/?folder=${encodeURIComponent(dir)}`;
+      if (payload) u += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+      return u;
+    },
+    /** The workbench URL of a .code-workspace file (several folders). */
+    workspaceUrl(file, payload) {
+      let u = `${url}/?workspace=${encodeURIComponent(file)}`;
       if (payload) u += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
       return u;
     },

@@ -54,6 +54,7 @@ describe('view texts', () => {
     assert.equal(jobDescription(skipped, NOW), 'due 13:30 · job 12 still running');
     const yesterday = job({ startedAt: at(8, 0, -1).toISOString(), endedAt: at(8, 1, -1).toISOString() });
     assert.equal(jobDescription(yesterday, NOW), 'Mon 08:00 · 1 min 0 s · 0 records');
+    assert.equal(jobDescription(job({ status: 'Running', endedAt: null }), NOW), '12:30 · running');
   });
 
   it('the status bar: running, several, stopping, failed, all paused, idle', () => {
