@@ -38,8 +38,8 @@ await server.stop();
 console.error(`start: code-server exited (${code ?? signal})`);
 process.exit(code === 0 ? 0 : 1);
 
-// The demo integration comes from the CLI, as a user would create it. Until the CLI supports
-// `add`, this only warns and the Integrations view shows its welcome content.
+// The demo integration comes from the CLI, as a user would create it; the window's scheduler then
+// runs its first job as soon as the window opens (rule 2), and every hour after that.
 function createDemoIntegration() {
   if (existsSync(join(DEMO, '.singer/db.json'))) return;
   const cli = join(REPO, 'dist/cli.js');
@@ -50,6 +50,6 @@ function createDemoIntegration() {
   const args = [cli, '--workspace', 'demo', 'add', 'demo', '--tap', 'python3 tap_demo.py', '--target', 'python3 target_demo.py',
     '--tap-config', 'tap-config.json', '--target-config', 'target-config.json', '--frequency', '1h'];
   if (!run(args, 'creating the demo integration', { mustSucceed: false })) {
-    console.warn('start: could not create the demo integration with the CLI (not supported yet?); continuing without it');
+    console.warn('start: could not create the demo integration with the CLI; continuing without it (Create Integration in the view makes one)');
   }
 }
