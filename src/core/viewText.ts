@@ -130,5 +130,6 @@ export function statusBarState(
   for (const r of rows) {
     if (r.row.nextRunAt && (!next || r.row.nextRunAt < next.row.nextRunAt!)) next = r;
   }
-  return { kind: 'idle', text: next ? `$(clock) Singer: next ${clock(next.row.nextRunAt!, now)}` : '$(clock) Singer', next };
+  // No next run anywhere: an untrusted folder (nothing starts by itself), or schedules that never fire again.
+  return { kind: 'idle', text: next ? `$(clock) Singer: next ${clock(next.row.nextRunAt!, now)}` : '$(clock) Singer: nothing scheduled', next };
 }

@@ -118,11 +118,17 @@ export class Workspace implements Disposable {
 
   rowsOf(db: Database, now = new Date()): IntegrationRow[] {
     const scheduler = this.scheduler?.isActive ? this.scheduler : undefined;
+    // No scheduler may run here (an untrusted folder): nothing will start by itself, so no next run.
+    const armed = scheduler
+      ? (name: string): Date | null | undefined => scheduler.nextRunAt(name)
+      : this.options.scheduling
+        ? undefined
+        : (): null => null;
     return integrationRows(db, {
       now,
       defaultFrequencyMs: this.settings.defaultFrequencyMs,
       catchUp: this.settings.catchUp,
-      ...(scheduler ? { armedNextRun: (name: string) => scheduler.nextRunAt(name) } : {}),
+      ...(armed ? { armedNextRun: armed } : {}),
     });
   }
 

@@ -70,5 +70,6 @@ describe('view texts', () => {
     assert.equal(statusBarState([f(row('a', 'Paused')), f(row('b', 'Paused'))], NOW, unseen).text, '$(debug-pause) Singer: paused');
     assert.equal(statusBarState([f(row('a', 'Scheduled', { nextRunAt: at(9, 0, 1) })), f(row('b', 'Paused'))], NOW, unseen).text, '$(clock) Singer: next Wed 09:00');
     assert.equal(statusBarState([], NOW, unseen).kind, 'empty');
+    assert.equal(statusBarState([f(row('a', 'Pending')), f(row('b', 'Paused'))], NOW, unseen).text, '$(clock) Singer: nothing scheduled');
   });
 });
