@@ -10,6 +10,7 @@ const testFiles: Array<() => Promise<unknown>> = [
   () => import('./run.test'),
   () => import('./create.test'),
   () => import('./meltano.test'),
+  () => import('./settings.test'),
 ];
 
 export async function run(): Promise<void> {
