@@ -8,6 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
 import type { Snapshot, ToPage } from '../webview/protocol';
 import { COMMANDS } from './constants';
 import { core } from './core';
@@ -114,6 +115,7 @@ export class SettingsPanel {
   private readonly session: SettingsSession;
   private readonly disposables: vscode.Disposable[] = [];
   private ready = false;
+  private disposed = false;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -143,6 +145,8 @@ export class SettingsPanel {
       }),
     );
     panel.onDidDispose(() => {
+      this.ready = false;
+      this.disposed = true;
       for (const d of this.disposables) d.dispose();
       this.session.dispose();
       onDispose();
@@ -170,6 +174,7 @@ export class SettingsPanel {
       return;
     }
     const m = parsed.message;
+    if (this.disposed) return;
     if (m.type === 'ready') {
       this.ready = true;
       await this.session.sendSnapshot(true);
@@ -179,12 +184,18 @@ export class SettingsPanel {
       this.owner.log.warn(`Settings: ${this.name}: a "${m.type}" message before "ready" was dropped`);
       return;
     }
-    await this.session.handle(m);
+    try {
+      await this.session.handle(m);
+    } catch (err) {
+      const text = `${this.name}: ${errorMessage(err)}`;
+      this.owner.log.error(`Settings: ${text}`);
+      this.post({ type: 'notice', level: 'error', text });
+    }
   }
 
   /** Posts to the page once it is ready; anything earlier is not sent (the page asks again when ready). */
   post(message: ToPage): boolean {
-    if (!this.ready) return false;
+    if (!this.ready || this.disposed) return false;
     this.posted.push(message);
     if (this.posted.length > 200) this.posted.shift();
     void this.panel.webview.postMessage(message);
