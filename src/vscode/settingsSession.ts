@@ -107,7 +107,7 @@ export class SettingsSession {
     const c = checkSettingsForm(entry.workspace.engine.paths, base, form, process.env.PATH);
     let upcoming: CheckResult['upcoming'] = { runs: [], note: null };
     if (c.schedule === null) {
-      upcoming.note = c.errors.cron ?? c.errors.timezone ?? c.errors.frequency ?? 'the schedule is not valid';
+      upcoming.note = c.errors.cron ?? c.errors.timezone ?? c.errors.frequency ?? 'The schedule is not valid.';
     } else {
       const db = await entry.workspace.engine.read();
       const it = db.integrations.find((i) => i.name === this.panel.name);
@@ -117,7 +117,7 @@ export class SettingsSession {
           const runs = upcomingRuns(db, it, c.schedule, { now: new Date(), defaultFrequencyMs: s.defaultFrequencyMs, catchUp: s.catchUp });
           upcoming = {
             runs: runs.map((d) => d.toISOString()),
-            note: runs.length === 0 ? 'this cron expression never fires again' : it.paused ? 'paused: no scheduled job starts until the integration is active' : null,
+            note: runs.length === 0 ? 'This cron expression never fires again.' : it.paused ? 'Paused: these are the starts once the integration is active again.' : null,
           };
         } catch (err) {
           upcoming.note = errorMessage(err);
