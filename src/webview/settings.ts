@@ -309,10 +309,9 @@ class Page {
 }
 
 /** A start time in local time, and in the cron's own time zone when that differs. */
-function formatRun(iso: string, tz: string): string {
+function formatRun(iso: string, tz: string, seconds: boolean): string {
   const d = new Date(iso);
-  // Seconds only when a start is not on a whole minute (a 90s interval, a cron with a seconds field).
-  const local = clock(d, new Date()) + (d.getSeconds() === 0 ? '' : `:${String(d.getSeconds()).padStart(2, '0')}`);
+  const local = clock(d, new Date()) + (seconds ? `:${String(d.getSeconds()).padStart(2, '0')}` : '');
   if (tz === '' || tz === LOCAL_ZONE) return local;
   try {
     const there = new Intl.DateTimeFormat('en-GB', { timeZone: tz, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);

@@ -103,7 +103,7 @@ export class FormView {
   }
 
   /** Errors and warnings beside their fields; the commands as they will be split; the next start times. */
-  showCheck(result: CheckResult | undefined, now: Date, format: (iso: string, tz: string) => string): void {
+  showCheck(result: CheckResult | undefined, now: Date, format: (iso: string, tz: string, seconds: boolean) => string): void {
     for (const [field, el] of this.messages) {
       const error = result?.errors[field];
       const warning = result?.warnings[field];
@@ -121,9 +121,13 @@ export class FormView {
     const u = result?.upcoming;
     if (!u) return fill(this.upcoming, h('p', { class: 'description' }, 'Computing the next start times…'));
     const tz = this.form.mode === 'cron' ? this.form.timezone.trim() : '';
+    // Seconds only when the schedule itself has them (a 90s interval, a cron with a seconds field),
+    // not because the grid is anchored at a start that had some.
+    const times = u.runs.map((iso) => Date.parse(iso));
+    const seconds = times.some((t, i) => i > 1 && (t - times[i - 1]!) % 60_000 !== 0) || (this.form.mode === 'cron' && times.some((t) => new Date(t).getSeconds() !== 0));
     fill(
       this.upcoming,
-      u.runs.length > 0 ? h('ol', { class: 'runs' }, ...u.runs.map((iso) => h('li', {}, Date.parse(iso) <= now.getTime() + 1000 ? 'Now (a job is due)' : format(iso, tz)))) : null,
+      u.runs.length > 0 ? h('ol', { class: 'runs' }, ...u.runs.map((iso, i) => h('li', {}, times[i]! <= now.getTime() + 1000 ? 'Now (a job is due)' : format(iso, tz, seconds)))) : null,
       u.note ? h('p', { class: `description ${u.runs.length === 0 ? 'validation-text' : ''}` }, u.note) : null,
     );
   }
