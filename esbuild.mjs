@@ -64,6 +64,8 @@ if (webviewEntries.length > 0) {
     logLevel: 'warning',
     entryPoints: webviewEntries,
     outdir: 'dist/webview',
+    // The codicon font, imported by a page's CSS, lands beside it.
+    loader: { '.ttf': 'file' },
   });
 }
 

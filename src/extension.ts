@@ -9,6 +9,7 @@ import { createLog } from './vscode/output';
 import { currentStep } from './vscode/quickSteps';
 import { registerRunCommands } from './vscode/runCommands';
 import { registerSecrets, secretResolver } from './vscode/secrets';
+import { registerSettingsPanel, type SettingsPanels } from './vscode/settingsPanel';
 import { registerStatusBar, type SyncStatusBar } from './vscode/statusBar';
 import { registerTerminalCli } from './vscode/terminalCli';
 import { ui, type Ui } from './vscode/ui';
@@ -21,6 +22,8 @@ export interface SingerApi {
   statusBar: SyncStatusBar;
   logs: LogDocuments;
   notifications: Notifications;
+  /** The Integration Settings panels; tests feed them page messages and read what they posted. */
+  settings: SettingsPanels;
   /** Modal confirmations; tests replace `confirm`, since a test cannot click a modal. */
   ui: Ui;
   /** The step of a multi-step quick input shown now. */
@@ -45,10 +48,11 @@ export function activate(context: vscode.ExtensionContext): SingerApi {
   registerSecrets(context, folders);
   registerMeltano(context, folders, log);
   const notifications = registerNotifications(context, folders);
+  const settings = registerSettingsPanel(context, folders, log);
   const cliLauncher = registerTerminalCli(context);
   const started = folders;
   setTimeout(() => started.start(), 0);
-  return { folders, integrationsTree: provider, treeView: view, statusBar, logs, notifications, ui, currentStep, cliLauncher };
+  return { folders, integrationsTree: provider, treeView: view, statusBar, logs, notifications, settings, ui, currentStep, cliLauncher };
 }
 
 /** VS Code gives this a few seconds: running taps are stopped at once, the targets load what they got. */

@@ -10,3 +10,7 @@ export { describeSchedule } from './schedule/resolve';
 export { joinCommand, splitCommand } from './argv';
 export { secretNamesIn } from './secrets';
 export * as meltano from './meltano';
+export { applySettingsPatch, checkSettingsForm, settingsView, upcomingRuns } from './settingsCheck';
+// The settings page's protocol (zod), loaded with the engine: the host checks the page's messages with
+// the same schemas the page checks the host's with.
+export { parseToHost } from '../webview/protocol';

@@ -13,6 +13,7 @@ const SUITES: Record<string, Array<() => Promise<unknown>>> = {
     () => import('./run.test'),
     () => import('./create.test'),
     () => import('./meltano.test'),
+    () => import('./settings.test'),
   ],
   untrusted: [() => import('./untrusted.test')],
   multiroot: [() => import('./multiroot.test')],
