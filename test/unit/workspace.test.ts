@@ -124,7 +124,7 @@ describe('Workspace: one folder for the fronts', function () {
     const envFile = t.file('env.json');
     fs.writeFileSync(t.file('envtap.py'), `import json, os, sys\njson.dump(dict(os.environ), open(${JSON.stringify(envFile)}, 'w'))\n`);
     t.writeJson('cfg.json', {});
-    assert.equal((await cli(t, 'add', 'env', '--tap', 'python3 envtap.py', '--target', 'python3 -c pass', '--env', 'EXTRA=1')).code, 0);
+    assert.equal((await cli(t, 'add', 'env', '--tap', 'python3 envtap.py', '--target', 'python3 -c "import sys; sys.stdin.read()"', '--env', 'EXTRA=1')).code, 0);
     const engine = new Engine({ workspace: t.dir, environment: () => ({ PATH: process.env.PATH, ONLY_THIS: 'yes' }) });
     const job = await (await engine.start('env', { trigger: 'manual' })).done;
     assert.equal(job.status, 'Succeeded', job.error ?? '');
