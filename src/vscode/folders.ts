@@ -47,6 +47,8 @@ export class Folders implements vscode.Disposable {
   private readonly entries = new Map<string, FolderEntry & { subscriptions: Array<{ dispose(): void }> }>();
   private readonly live = new Map<string, Readonly<Record<string, number>>>();
   private readonly changed = new vscode.EventEmitter<FolderEntry | undefined>();
+  /** The rows as last read, shared by every view until the next change (one read per change, not one per view). */
+  private cachedRows: Promise<FolderRows[]> | undefined;
   private readonly progressed = new vscode.EventEmitter<Progress>();
   private readonly jobEvents = new vscode.EventEmitter<JobEvent>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -73,7 +75,7 @@ export class Folders implements vscode.Disposable {
       vscode.workspace.onDidChangeWorkspaceFolders((e) => {
         for (const f of e.removed) this.close(f);
         for (const f of e.added) this.open(f);
-        this.changed.fire(undefined);
+        this.fireChanged(undefined);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         for (const entry of [...this.entries.values()]) {
@@ -84,16 +86,21 @@ export class Folders implements vscode.Disposable {
             this.close(entry.folder);
             this.open(entry.folder);
           }
-          this.changed.fire(entry);
+          this.fireChanged(entry);
         }
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => {
         this.log.info('the workspace is trusted now: starting the schedulers');
         for (const entry of this.entries.values()) entry.workspace.setScheduling(true);
-        this.changed.fire(undefined);
+        this.fireChanged(undefined);
       }),
     );
-    this.changed.fire(undefined);
+    this.fireChanged(undefined);
+  }
+
+  private fireChanged(entry: FolderEntry | undefined): void {
+    this.cachedRows = undefined;
+    this.changed.fire(entry);
   }
 
   get trusted(): boolean {
@@ -110,7 +117,12 @@ export class Folders implements vscode.Disposable {
   }
 
   /** Every folder's rows (after reconcile, rule 13); a folder whose database does not validate gives its problem. */
-  async rows(): Promise<FolderRows[]> {
+  rows(): Promise<FolderRows[]> {
+    this.cachedRows ??= this.readRows();
+    return this.cachedRows;
+  }
+
+  private readRows(): Promise<FolderRows[]> {
     return Promise.all(
       this.list().map(async (entry): Promise<FolderRows> => {
         if (!entry.workspace.engine.store.exists()) return { entry, rows: [] };
@@ -167,11 +179,11 @@ export class Folders implements vscode.Disposable {
     const ev = workspace.events;
     const job = (kind: 'started' | 'ended' | 'skipped' | 'interrupted' | 'stopping') => (j: Job) => this.jobEvents.fire({ kind, entry, job: j });
     entry.subscriptions.push(
-      ev.on('changed', () => this.changed.fire(entry)),
+      ev.on('changed', () => this.fireChanged(entry)),
       ev.on('jobStarted', (j) => {
         this.live.set(liveKey(entry, j.integration), {});
         job('started')(j);
-        this.changed.fire(entry);
+        this.fireChanged(entry);
       }),
       ev.on('jobProgress', (j, records) => {
         this.live.set(liveKey(entry, j.integration), records);
@@ -179,7 +191,7 @@ export class Folders implements vscode.Disposable {
       }),
       ev.on('jobStopping', (j) => {
         job('stopping')(j);
-        this.changed.fire(entry);
+        this.fireChanged(entry);
       }),
       ev.on('jobEnded', (j) => {
         this.live.delete(liveKey(entry, j.integration));
@@ -201,15 +213,15 @@ export class Folders implements vscode.Disposable {
       }),
       ev.on('nextRun', (name, at) => {
         this.log.debug(`${folder.name}/${name}: next run ${at ? at.toISOString() : 'none'}`);
-        this.changed.fire(entry);
+        this.fireChanged(entry);
       }),
       ev.on('schedulerActive', () => {
         this.log.info(`${folder.name}: this window's scheduler drives the folder`);
-        this.changed.fire(entry);
+        this.fireChanged(entry);
       }),
       ev.on('schedulerStandby', (h) => {
         this.log.info(`${folder.name}: another process (pid ${h.pid}) drives the folder's schedules; this window stands by`);
-        this.changed.fire(entry);
+        this.fireChanged(entry);
       }),
       ev.on('error', (message) => this.log.error(`${folder.name}: ${message}`)),
     );
