@@ -157,7 +157,7 @@ function checkSink(res, records, what) {
   if (m && Number(m[1]) < records) throw new Error(`${what}: the sink read ${m[1]} lines, fewer than ${records} records`);
 }
 
-function rawPipe(tapArgv, sinkArgv, records) {
+export function rawPipe(tapArgv, sinkArgv, records) {
   const script = `${shJoin(tapArgv)} | ${shJoin(sinkArgv)}`;
   return {
     key: 'a',
@@ -175,7 +175,7 @@ function rawPipe(tapArgv, sinkArgv, records) {
   };
 }
 
-function engine(ctx, tapArgv, sinkArgv, records) {
+export function engine(ctx, tapArgv, sinkArgv, records) {
   const cli = path.join(ctx.root, 'dist/cli.js');
   let ws = null;
   const cliArgv = (...args) => [process.execPath, cli, '--workspace', ws, ...args];

@@ -9,6 +9,8 @@
 //   --records N     records per relay run (default 1,000,000; env BENCH_RECORDS)
 //   --runs N        runs per contender, best one kept (default 3; env BENCH_RUNS)
 //   --only NAME     run only this section (repeatable)
+//   --layout NAME   layouts: only this tap layout (repeatable; default all: blocks, interleaved,
+//                   compact, many, sorted, sorted-compact)
 //   --integrations N      scheduler: integrations in the workspace (default 500)
 //   --rounds N            scheduler: recurrences watched after the first jobs (default 2)
 //   --frequency-seconds S scheduler: their frequency (default 60)
@@ -24,14 +26,15 @@ import { renderTable, resolvePython, killStarted } from './lib.mjs';
 import * as relay from './relay.mjs';
 import * as scheduler from './scheduler.mjs';
 import * as editor from './editor.mjs';
+import * as layouts from './layouts.mjs';
 
-const SECTIONS = [relay, scheduler, editor];
+const SECTIONS = [relay, layouts, scheduler, editor];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function usage(msg) {
   if (msg) console.error(`bench: ${msg}`);
-  console.error('usage: node bench/run.mjs [--records N] [--runs N] [--only relay|scheduler|editor]... [--json]');
+  console.error('usage: node bench/run.mjs [--records N] [--runs N] [--only relay|layouts|scheduler|editor]... [--layout NAME]... [--json]');
   console.error('       scheduler: [--integrations N] [--rounds N] [--frequency-seconds S] [--idle-seconds S] [--fixtures sh|node]');
   console.error(`sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
   process.exit(2);
@@ -47,6 +50,7 @@ const opts = {
   records: positiveInt(process.env.BENCH_RECORDS ?? '1000000', 'BENCH_RECORDS'),
   runs: positiveInt(process.env.BENCH_RUNS ?? '3', 'BENCH_RUNS'),
   only: [],
+  layouts: [],
   json: false,
   integrations: 500,
   rounds: 2,
@@ -70,11 +74,13 @@ for (let i = 0; i < args.length; i++) {
     opts.fixtures = value();
     if (!['sh', 'node'].includes(opts.fixtures)) usage(`--fixtures is sh or node, not "${opts.fixtures}"`);
   } else if (a === '--only') opts.only.push(value());
+  else if (a === '--layout') opts.layouts.push(value());
   else if (a === '--json') opts.json = true;
   else if (a === '-h' || a === '--help') usage();
   else usage(`unknown option ${a}`);
 }
 for (const n of opts.only) if (!SECTIONS.some((s) => s.name === n)) usage(`no section named "${n}"`);
+for (const l of opts.layouts) if (!(l in layouts.LAYOUTS)) usage(`no layout named "${l}"; one of ${Object.keys(layouts.LAYOUTS).join(', ')}`);
 
 const cleanups = [];
 function cleanupAll() {
@@ -120,6 +126,7 @@ const ctx = {
   frequencySeconds: opts.frequencySeconds,
   idleSeconds: opts.idleSeconds,
   fixtures: opts.fixtures,
+  layouts: opts.layouts,
   progress: (msg) => {
     if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${msg}`);
   },

@@ -1,0 +1,104 @@
+// Section "layouts" (issue 15): the relay against a raw pipe for every layout taps write, not one.
+// For each layout of test/fixtures/bench/fast_tap.py (--layout), the same tap and sink through
+//   (a) a raw OS pipe, `sh -c 'tap | sink'`, and
+//   (b) `singer-replication run`, timed as DESIGN §5 says (first spawn until both exited, from the
+//       job's log) and as users time it (the whole command, start to exit),
+// alternated a, b, a, b…, best of `runs`. Then a 10-record job: the whole CLI against a raw pipe of
+// the same two Python programs, where the CLI's own start-up is all that differs.
+import path from 'node:path';
+import { engine, rawPipe } from './relay.mjs';
+import { fmtSec } from './lib.mjs';
+
+export const name = 'layouts';
+export const title = 'relay throughput by tap layout';
+
+export const LAYOUTS = {
+  blocks: { goal: 0.9, what: 'type first (singer-python), streams in blocks of 10,000' },
+  interleaved: { goal: 0.9, what: 'type first, a different stream every line' },
+  compact: { goal: 0.9, what: 'type first, compact (singer-sdk), streams alternating' },
+  many: { goal: 0.9, what: 'compact, 100 streams round-robin, version fields' },
+  sorted: { goal: 0.8, what: 'sorted keys: {"record": …, "stream": …, "type": "RECORD"}' },
+  'sorted-compact': { goal: 0.8, what: 'sorted keys, compact (Go, Rust encoders)' },
+};
+const WHOLE_CLI_GOAL = 0.85;
+const SMALL_JOB_GOAL = 1.5;
+const SMALL_RECORDS = 10;
+
+export async function run(ctx) {
+  const { records, runs, python, progress } = ctx;
+  const chosen = ctx.layouts?.length ? ctx.layouts : Object.keys(LAYOUTS);
+  const rows = [];
+  const failures = [];
+  const metrics = { records, runs, layouts: {} };
+  for (const layout of chosen) {
+    if (ctx.stopped()) break;
+    const r = await compare(ctx, layout, records, runs, progress);
+    if (r.error) {
+      failures.push(`layouts ${layout}: ${r.error}`);
+      continue;
+    }
+    const { goal } = LAYOUTS[layout];
+    metrics.layouts[layout] = r;
+    rows.push([
+      layout,
+      `${r.pipeline.toFixed(2)}×`,
+      `≥ ${goal}`,
+      r.pipeline >= goal ? 'met' : 'MISSED',
+      `${r.wholeCli.toFixed(2)}×`,
+      `a ${r.raw.map(fmtSec).join(' ')} · b ${r.engine.map(fmtSec).join(' ')}`,
+    ]);
+  }
+  const best = (k) => Math.min(...Object.values(metrics.layouts).map((m) => m[k]));
+  const notes = [
+    'pipeline = raw pipe ÷ engine (first spawn until both exited, from the job log); whole CLI = raw pipe ÷ `singer-replication run` start to exit; best of each, alternated.',
+    ...chosen.map((l) => `${l}: ${LAYOUTS[l].what}`),
+  ];
+  if (Object.keys(metrics.layouts).length) {
+    const worst = best('wholeCli');
+    notes.push(`whole CLI at ${records.toLocaleString('en-US')} records, worst layout: ${worst.toFixed(2)}× (goal ≥ ${WHOLE_CLI_GOAL}: ${worst >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'})`);
+  }
+  if (!ctx.stopped()) {
+    const small = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress);
+    if (small.error) failures.push(`layouts small job: ${small.error}`);
+    else {
+      metrics.smallJob = small;
+      const slower = 1 / small.wholeCli;
+      notes.push(
+        `a ${SMALL_RECORDS}-record job, whole CLI ÷ raw pipe of the same programs: ${slower.toFixed(2)}× the time (goal ≤ ${SMALL_JOB_GOAL}: ${slower <= SMALL_JOB_GOAL ? 'met' : 'MISSED'}); ` +
+          `raw ${small.raw.map(fmtSec).join(' ')} s, CLI ${small.cli.map(fmtSec).join(' ')} s`,
+      );
+    }
+  }
+  return {
+    title: `${title}: ${records.toLocaleString('en-US')} records, best of ${runs}, alternated (python ${path.basename(python)})`,
+    columns: ['layout', 'pipeline', 'goal', '', 'whole CLI', 'runs (s)'],
+    rows,
+    notes,
+    failures,
+    metrics,
+  };
+}
+
+async function compare(ctx, layout, records, runs, progress) {
+  const tap = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', layout];
+  const sink = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
+  const a = rawPipe(tap, sink, records);
+  const b = engine(ctx, tap, sink, records);
+  try {
+    await a.setup();
+    await b.setup();
+    for (let i = 1; i <= runs && !ctx.stopped(); i++) {
+      progress(`layouts: ${layout} (${records}) run ${i}/${runs}`);
+      a.results.push(await a.measure());
+      b.results.push(await b.measure());
+    }
+  } catch (err) {
+    return { error: err.message };
+  } finally {
+    b.cleanup();
+  }
+  const raw = a.results.map((r) => r.wallMs);
+  const eng = b.results.map((r) => r.runMs);
+  const cli = b.results.map((r) => r.wallMs);
+  return { pipeline: Math.min(...raw) / Math.min(...eng), wholeCli: Math.min(...raw) / Math.min(...cli), raw, engine: eng, cli };
+}

@@ -1,0 +1,345 @@
+/**
+ * Checks tap output line by line and counts RECORD messages per stream (DESIGN §5: every line a JSON
+ * object with a string "type"; the relay need not parse more). It must keep up with a raw pipe for
+ * every layout taps write, so it reads as few bytes of a line as it can:
+ *
+ * - the newline is found by `indexOf` (memchr); a line must start with `{` and end with `}`;
+ * - a RECORD written type-first (`{"type": "RECORD", "stream": "users", …`, singer-python's spaced
+ *   layout or singer-sdk's compact one) is recognised by its first bytes, compared 4 at a time, and
+ *   its stream by the bytes of its name, looked up in a small table: no string is made per line,
+ *   whether one stream comes in long blocks or a different one on every line;
+ * - any other key order (`sort_keys=True` taps, Go and Rust taps, `{"record": …, "stream": …,
+ *   "type": "RECORD"}`) is read as tokens from both ends of the line: the top-level keys before the
+ *   first nested value and after the last one. The record itself, which may hold any bytes, a field
+ *   named "type" or strings full of braces and quotes, is never read;
+ * - whatever that does not settle (an escaped key, a layout with nested values around "type"), and
+ *   every message that is not a RECORD (SCHEMA, STATE, …, which are few), goes through JSON.parse.
+ *
+ * docs/relay.md has the measurements that decided this.
+ */
+
+import { MessageEnds } from './jsonEnds';
+
+const NL = 0x0a;
+const OPEN = 0x7b; // {
+const CLOSE = 0x7d; // }
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
+/** singer-python's layout, then the compact one (singer-sdk, most others). */
+const PREFIXES = ['{"type": "RECORD", "stream": "', '{"type":"RECORD","stream":"'].map((p) => Buffer.from(p));
+/** What of a huge line is read at each end to classify it, without copying 50 MB. */
+export const HEAD_BYTES = 64 * 1024;
+const RECORD = Buffer.from('RECORD');
+
+export interface BadLine {
+  lineNumber: number;
+  /** The first 200 characters of the line. */
+  excerpt: string;
+  reason: string;
+}
+
+class StreamCount {
+  count = 0;
+  /** This stream's type-first RECORD head (the prefix through the name's closing quote), made once per layout. */
+  head: Buffer | null = null;
+  headWords = new Uint32Array(0);
+  headPrefix: Buffer | null = null;
+  constructor(readonly name: string) {}
+}
+
+/**
+ * Streams by the raw bytes of their name in the line: a hash of a few bytes picks a short bucket,
+ * the bytes are compared, and no string is made. An escaped name is decoded once and kept by name.
+ */
+class StreamTable {
+  private readonly byName = new Map<string, StreamCount>();
+  private readonly buckets: Array<Array<{ bytes: Buffer; entry: StreamCount }>> = Array.from({ length: 256 }, () => []);
+  private lastBytes: Buffer = Buffer.alloc(0);
+  private last: StreamCount | null = null;
+
+  /** The stream whose name is buf[a, b) (no escapes in it). */
+  byBytes(buf: Buffer, a: number, b: number): StreamCount {
+    const len = b - a;
+    const last = this.lastBytes;
+    if (this.last !== null && last.length === len && equalBytes(buf, a, last)) return this.last;
+    // The last bytes tell names apart best (stream_001, stream_002, …; users, orders).
+    let h = len;
+    for (let i = Math.max(a, b - 4); i < b; i++) h = (h * 31 + buf[i]!) | 0;
+    h &= 255;
+    const bucket = this.buckets[h]!;
+    for (const e of bucket) {
+      if (e.bytes.length === len && equalBytes(buf, a, e.bytes)) {
+        this.lastBytes = e.bytes;
+        this.last = e.entry;
+        return e.entry;
+      }
+    }
+    const bytes = Buffer.from(buf.subarray(a, b));
+    const entry = this.byName1(bytes.toString('utf8'));
+    bucket.push({ bytes, entry });
+    this.lastBytes = bytes;
+    this.last = entry;
+    return entry;
+  }
+
+  byName1(name: string): StreamCount {
+    let e = this.byName.get(name);
+    if (!e) {
+      e = new StreamCount(name);
+      this.byName.set(name, e);
+    }
+    return e;
+  }
+
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, e] of this.byName) if (e.count > 0) out[name] = e.count;
+    return out;
+  }
+}
+
+export class LineChecker {
+  lines = 0;
+  otherMessages = 0;
+  /** Lines that needed JSON.parse: the messages that are not RECORDs, and layouts the ends did not settle. */
+  parsedLines = 0;
+  badLine: BadLine | null = null;
+  private readonly streams = new StreamTable();
+  private readonly ends = new MessageEnds();
+  /** The back end of a huge line, read into its own scanner. */
+  private readonly tailEnds = new MessageEnds();
+  /** The type-first RECORD prefix of the layout seen last, or null. */
+  private prefix: Buffer | null = null;
+  /**
+   * The stream of the last type-first RECORD: a line that starts with its head (the prefix and the
+   * name, compared as 32-bit words) is a RECORD of the same stream, settled by one comparison.
+   */
+  private headStream: StreamCount | null = null;
+
+  /** The counts so far, as a new object. */
+  records(): Record<string, number> {
+    return this.streams.counts();
+  }
+
+  /**
+   * Checks the complete lines of buf[start, end): returns where the first line that is not checked
+   * begins — `end`, the start of an unfinished last line, or the start of a bad line (`badLine` set).
+   */
+  scan(buf: Buffer, start: number, end: number): number {
+    let s = start;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (;;) {
+      const nl = buf.indexOf(NL, s);
+      if (nl < 0 || nl >= end) return s;
+      if (!this.sameHead(buf, view, s, nl) && !this.fastRecord(buf, s, nl) && !this.checkLine(buf, s, nl)) return s;
+      s = nl + 1;
+    }
+  }
+
+  /** A RECORD of the same layout and stream as the last type-first one: its first bytes and its end. */
+  private sameHead(buf: Buffer, view: DataView, s: number, nl: number): boolean {
+    const stream = this.headStream;
+    if (stream === null) return false;
+    const head = stream.head!;
+    const hl = head.length;
+    if (nl - s <= hl) return false;
+    const words = stream.headWords;
+    for (let i = 0; i < words.length; i++) if (view.getUint32(s + 4 * i, true) !== words[i]) return false;
+    for (let i = words.length * 4; i < hl; i++) if (buf[s + i] !== head[i]) return false;
+    if (!endsObject(buf, nl)) return false; // checkLine says why
+    this.lines++;
+    stream.count++;
+    return true;
+  }
+
+  /** A type-first RECORD of the layout seen last, whatever its stream: counted without making a string. */
+  private fastRecord(buf: Buffer, s: number, nl: number): boolean {
+    const prefix = this.prefix;
+    if (prefix === null) return false;
+    const pl = prefix.length;
+    if (nl - s <= pl) return false;
+    for (let i = 0; i < pl; i++) if (buf[s + i] !== prefix[i]) return false;
+    const a = s + pl;
+    let q = a;
+    for (; q < nl; q++) {
+      const c = buf[q];
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) return false; // an escaped name: decoded by checkLine
+    }
+    if (q >= nl || !endsObject(buf, nl)) return false;
+    this.lines++;
+    const stream = this.streams.byBytes(buf, a, q);
+    stream.count++;
+    this.useHead(stream, buf, s, q + 1);
+    return true;
+  }
+
+  /** Makes `stream` the one sameHead compares with; its head is built once per layout. */
+  private useHead(stream: StreamCount, buf: Buffer, s: number, end: number): void {
+    if (stream.headPrefix !== this.prefix) {
+      const head = Buffer.from(buf.subarray(s, end));
+      stream.head = head;
+      stream.headWords = new Uint32Array(head.length >> 2);
+      for (let i = 0; i < stream.headWords.length; i++) stream.headWords[i] = head.readUInt32LE(i * 4);
+      stream.headPrefix = this.prefix;
+    }
+    this.headStream = stream;
+  }
+
+  /**
+   * Checks one line held in several buffers (a line cut between chunks, or a huge one), ending with
+   * its newline or, at the end of the output, without one. Returns the buffers to forward (the line
+   * joined when it is small), or null when it is bad.
+   */
+  checkParts(parts: Buffer[], bytes: number): Buffer[] | null {
+    if (bytes <= HEAD_BYTES * 2) {
+      const line = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+      const end = line[line.length - 1] === NL ? line.length - 1 : line.length;
+      return this.checkLine(line, 0, end) ? [line] : null;
+    }
+    // A huge line (50 MB records must pass): read its two ends only.
+    this.lines++;
+    const head = Buffer.concat(parts, HEAD_BYTES).subarray(0, HEAD_BYTES);
+    const tail = lastBytes(parts, HEAD_BYTES);
+    const first = firstNonSpace(head, 0, head.length);
+    const last = lastNonSpace(tail, 0, tail.length);
+    if (head[first] !== OPEN || tail[last] !== CLOSE) {
+      this.fail(this.lines, head, 'it is not a JSON object');
+      return null;
+    }
+    const front = this.ends;
+    front.reset();
+    front.forward(head, first, head.length);
+    const back = this.tailEnds;
+    back.reset();
+    if (front.typeStart < 0 || front.streamStart < 0) back.backward(tail, 0, last);
+    const [typeBuf, t] = front.typeStart >= 0 ? [head, front] : [tail, back];
+    if (t.typeStart < 0 || t.typeEscaped) {
+      this.fail(this.lines, head, 'it has no string "type" near its start or end');
+      return null;
+    }
+    if (!sameWord(typeBuf, t.typeStart, t.typeEnd, RECORD)) {
+      this.otherMessages++;
+      return parts;
+    }
+    const [streamBuf, st] = front.streamStart >= 0 ? [head, front] : [tail, back];
+    if (st.streamStart >= 0) this.count(streamBuf, st.streamStart, st.streamEnd, st.streamEscaped);
+    return parts;
+  }
+
+  /** Checks buf[start, end) (end is the newline's index, or the end of the output). */
+  checkLine(buf: Buffer, start: number, end: number): boolean {
+    this.lines++;
+    const first = firstNonSpace(buf, start, end);
+    if (first >= end) return true; // blank line: harmless, forwarded as is
+    const last = lastNonSpace(buf, first, end);
+    if (buf[first] !== OPEN || buf[last] !== CLOSE) return this.fail(this.lines, buf.subarray(start, end), notAnObject(buf, start, end));
+    const e = this.ends;
+    e.reset();
+    e.forward(buf, first, last + 1);
+    if (e.unread && !e.odd && (e.typeStart < 0 || e.streamStart < 0)) e.backward(buf, first, last);
+    if (!e.odd && e.typeStart >= 0 && !e.typeEscaped && e.streamStart >= 0 && sameWord(buf, e.typeStart, e.typeEnd, RECORD)) {
+      const stream = this.count(buf, e.streamStart, e.streamEnd, e.streamEscaped);
+      if (first === start) this.learnPrefix(buf, start, end, stream);
+      return true;
+    }
+    // Other messages (SCHEMA, STATE, …) are few, and odd layouts rare: parse them properly.
+    let msg: unknown;
+    this.parsedLines++;
+    try {
+      msg = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      return this.fail(this.lines, buf.subarray(start, end), 'it is not valid JSON');
+    }
+    if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+      return this.fail(this.lines, buf.subarray(start, end), 'it is not a JSON object');
+    }
+    const m = msg as { type?: unknown; stream?: unknown };
+    if (typeof m.type !== 'string') return this.fail(this.lines, buf.subarray(start, end), 'it has no string "type"');
+    if (m.type === 'RECORD' && typeof m.stream === 'string') this.streams.byName1(m.stream).count++;
+    else this.otherMessages++;
+    return true;
+  }
+
+  private count(buf: Buffer, a: number, b: number, escaped: boolean): StreamCount {
+    const stream = escaped ? this.streams.byName1(JSON.parse(buf.toString('utf8', a - 1, b + 1)) as string) : this.streams.byBytes(buf, a, b);
+    stream.count++;
+    return stream;
+  }
+
+  /** A RECORD line that starts with a known type-first prefix makes it the fast path's. */
+  private learnPrefix(buf: Buffer, start: number, end: number, stream: StreamCount): void {
+    for (const p of PREFIXES) {
+      if (end - start > p.length && equalBytes(buf, start, p)) {
+        this.prefix = p;
+        const q = buf.indexOf(QUOTE, start + p.length);
+        if (q > 0 && q < end && stream.name === buf.toString('utf8', start + p.length, q)) this.useHead(stream, buf, start, q + 1);
+        return;
+      }
+    }
+  }
+
+  private fail(lineNumber: number, bytes: Buffer, reason: string): false {
+    const excerpt = bytes.toString('utf8', 0, Math.min(bytes.length, 800)).slice(0, 200);
+    this.badLine = { lineNumber, excerpt, reason };
+    return false;
+  }
+}
+
+/** Whether the line ending at buf[nl] ends with `}` (trailing spaces and a CR allowed). */
+function endsObject(buf: Buffer, nl: number): boolean {
+  let l = nl - 1;
+  let c = buf[l];
+  while (c === SPACE || c === CR || c === TAB) c = buf[--l];
+  return c === CLOSE;
+}
+
+function sameWord(buf: Buffer, a: number, b: number, word: Buffer): boolean {
+  return b - a === word.length && equalBytes(buf, a, word);
+}
+
+/** Why a line that does not look like `{…}` is refused: it is JSON but not an object, or not JSON at all. */
+function notAnObject(buf: Buffer, start: number, end: number): string {
+  if (buf[firstNonSpace(buf, start, end)] === OPEN) return 'it is not a JSON object'; // an object cut short
+  try {
+    JSON.parse(buf.toString('utf8', start, end));
+    return 'it is not a JSON object';
+  } catch {
+    return 'it is not valid JSON';
+  }
+}
+
+function equalBytes(buf: Buffer, at: number, p: Buffer): boolean {
+  const n = p.length;
+  if (at + n > buf.length) return false;
+  for (let i = 0; i < n; i++) if (buf[at + i] !== p[i]) return false;
+  return true;
+}
+
+function firstNonSpace(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  while (i < end && (buf[i] === SPACE || buf[i] === TAB || buf[i] === CR)) i++;
+  return i;
+}
+
+function lastNonSpace(buf: Buffer, start: number, end: number): number {
+  let i = end - 1;
+  while (i > start && (buf[i] === SPACE || buf[i] === TAB || buf[i] === CR || buf[i] === NL)) i--;
+  return i;
+}
+
+/** The last `n` bytes of a line held in parts. */
+function lastBytes(parts: Buffer[], n: number): Buffer {
+  const out: Buffer[] = [];
+  let got = 0;
+  for (let p = parts.length - 1; p >= 0 && got < n; p--) {
+    const b = parts[p]!;
+    const take = Math.min(b.length, n - got);
+    out.unshift(b.subarray(b.length - take));
+    got += take;
+  }
+  return Buffer.concat(out, got);
+}
