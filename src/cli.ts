@@ -7,14 +7,11 @@ import { addCommand } from './cli/addCommand';
 import { COMMAND_HELP, USAGE } from './cli/help';
 import { jobsCommand, logCommand, runCommand, stateCommand, stopCommand } from './cli/jobCommands';
 import { listCommand } from './cli/listCommand';
-import { exportMeltanoCommand, importMeltanoCommand } from './cli/meltanoCommands';
 import { processIo, type Io } from './cli/output';
 import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
-import { scheduleCommand } from './cli/scheduleCommand';
 import { readWorkspaceSettings, settingsFrom, type SingerSettings } from './core/settings';
 import { SETTINGS_ENV } from './core/runnerProtocol';
-import { Workspace } from './core/workspace';
 
 const GLOBAL = { workspace: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -153,14 +150,17 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'schedule': {
       parseArgs({ args: rest, options: {} });
       engine.dispose();
+      // Loaded when used: a short command does not pay for evaluating the scheduler or the YAML parser.
+      const { Workspace } = await import('./core/workspace');
+      const { scheduleCommand } = await import('./cli/scheduleCommand');
       const ws = new Workspace({ folder: workspace, settings: { ...settings, databasePath: g.database ?? settings.databasePath }, scheduling: true });
       return scheduleCommand(ws, io);
     }
     // Meltano interop (src/core/meltano/)
     case 'import-meltano':
-      return importMeltanoCommand(engine, rest, io);
+      return (await import('./cli/meltanoCommands')).importMeltanoCommand(engine, rest, io);
     case 'export-meltano':
-      return exportMeltanoCommand(engine, rest, io, settings.defaultFrequencyMs);
+      return (await import('./cli/meltanoCommands')).exportMeltanoCommand(engine, rest, io, settings.defaultFrequencyMs);
   }
   throw usageError(`unknown command "${command}".`);
 }
@@ -187,6 +187,7 @@ function seconds(text: string | undefined): number | undefined {
   return n;
 }
 
+// Run as a program when loaded directly (`node dist/cli-main.js`, the tests); dist/cli.js (cliLauncher.ts) calls main().
 if (require.main === module) {
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
