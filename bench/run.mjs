@@ -27,14 +27,15 @@ import * as relay from './relay.mjs';
 import * as scheduler from './scheduler.mjs';
 import * as editor from './editor.mjs';
 import * as layouts from './layouts.mjs';
+import * as history from './history.mjs';
 
-const SECTIONS = [relay, layouts, scheduler, editor];
+const SECTIONS = [relay, layouts, history, scheduler, editor];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function usage(msg) {
   if (msg) console.error(`bench: ${msg}`);
-  console.error('usage: node bench/run.mjs [--records N] [--runs N] [--only relay|layouts|scheduler|editor]... [--layout NAME]... [--json]');
+  console.error('usage: node bench/run.mjs [--records N] [--runs N] [--only relay|layouts|history|scheduler|editor]... [--layout NAME]... [--json]');
   console.error('       scheduler: [--integrations N] [--rounds N] [--frequency-seconds S] [--idle-seconds S] [--fixtures sh|node]');
   console.error(`sections: ${SECTIONS.map((s) => s.name).join(', ')}`);
   process.exit(2);

@@ -3,13 +3,10 @@
 // Cancelled job's log opens read-only and coloured; Create Integration through the quick input;
 // and a window reload mid-job stops the tap and says so in the log.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, installExtension, launchChromium, makeTempDir, startCodeServer } from '../harness/codeServer.mjs';
-import { VSIX, Workbench, demoCopy, slug } from './workbench.mjs';
+import { Workbench, addDemo, cli, demoCopy, serveExtension, slug } from './workbench.mjs';
 
-const cli = (ws, ...args) => execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), '--workspace', ws, ...args], { encoding: 'utf8' });
 const jobs = (ws) => JSON.parse(cli(ws, 'jobs', 'demo', '--json'));
 
 describe('running the demo in the browser', function () {
@@ -19,15 +16,9 @@ describe('running the demo in the browser', function () {
   let demo;
 
   before(async function () {
-    assert.ok(existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (npm run test:e2e does)`);
-    const root = makeTempDir('singer-e2e-run-');
-    const extensionsDir = join(root, 'extensions');
-    installExtension(VSIX, { extensionsDir, root });
     demo = demoCopy();
-    // The demo integration as `npm start` creates it: by the CLI, nothing run yet.
-    cli(demo, 'add', 'demo', '--tap', 'python3 tap_demo.py', '--target', 'python3 target_demo.py', '--tap-config', 'tap-config.json', '--target-config', 'target-config.json', '--frequency', '1h');
-    server = await startCodeServer({ folder: demo, extensionsDir, root });
-    browser = await launchChromium();
+    addDemo(demo, '--frequency', '1h');
+    ({ server, browser } = await serveExtension({ folder: demo, prefix: 'singer-e2e-run-' }));
   });
 
   after(async function () {

@@ -2,21 +2,17 @@
 // code-server, the demo integration made and run by the CLI, its settings opened from the tree's gear,
 // and the page driven by keyboard and mouse. Screenshots of every step land in test/e2e/screenshots/.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { REPO, installExtension, launchChromium, makeTempDir, startCodeServer } from '../harness/codeServer.mjs';
+import { REPO } from '../harness/codeServer.mjs';
+import { SHOTS, addDemo, cli as cliIn, demoCopy, serveExtension } from './workbench.mjs';
 
-const VSIX = join(REPO, 'singer-replication.vsix');
-const SHOTS = join(REPO, 'test/e2e/screenshots');
 const HOUR = 3_600_000;
 const THEMES = [
   ['dark', 'Dark Modern'],
   ['light', 'Light Modern'],
 ];
 
-/** `next 18:42` or `next Tue 18:42` (the tree's words, DESIGN §6) for a time in this machine's zone. */
 /**
  * Six earlier entries of the demo's history, as earlier scheduled runs recorded them (a failure, a
  * recurrence skipped while it ran, a stop), so the chart has every kind of bar.
@@ -57,7 +53,7 @@ for (const [theme, colorTheme] of THEMES) {
     let browser;
     let page;
     let demo;
-    const cli = (...args) => execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), '--workspace', demo, ...args], { encoding: 'utf8' });
+    const cli = (...args) => cliIn(demo, ...args);
     const listed = () => JSON.parse(cli('list', '--json')).find((r) => r.name === 'demo');
     const shot = (name) => page.screenshot({ path: join(SHOTS, `settings-${theme}-${name}.png`) }).catch(() => {});
     /** A screenshot with `locator` scrolled to the top of the page (below its sticky header). */
@@ -67,22 +63,12 @@ for (const [theme, colorTheme] of THEMES) {
     };
 
     before(async function () {
-      assert.ok(existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (npm run test:e2e does)`);
-      mkdirSync(SHOTS, { recursive: true });
-      demo = makeTempDir('singer-e2e-settings-');
-      cpSync(join(REPO, 'demo'), demo, {
-        recursive: true,
-        filter: (src) => !src.startsWith(join(REPO, 'demo', 'output')) && !src.startsWith(join(REPO, 'demo', '.singer')),
-      });
-      cli('add', 'demo', '--tap', 'python3 tap_demo.py', '--target', 'python3 target_demo.py', '--tap-config', 'tap-config.json', '--target-config', 'target-config.json', '--frequency', '1h');
+      demo = demoCopy();
+      addDemo(demo, '--frequency', '1h');
       await earlierHistory(demo);
       cli('run', 'demo');
       cli('run', 'demo');
-      const root = makeTempDir('singer-e2e-');
-      const extensionsDir = join(root, 'extensions');
-      installExtension(VSIX, { extensionsDir, root });
-      server = await startCodeServer({ folder: demo, extensionsDir, root, userSettings: { 'workbench.colorTheme': colorTheme } });
-      browser = await launchChromium();
+      ({ server, browser } = await serveExtension({ folder: demo, prefix: 'singer-e2e-settings-', userSettings: { 'workbench.colorTheme': colorTheme } }));
       page = await browser.newPage();
     });
 

@@ -1,11 +1,7 @@
 // Workspace Trust in the browser: in Restricted Mode the demo shows its integration and runs nothing;
 // trusting the folder starts the scheduler, and the first job runs.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { REPO, installExtension, launchChromium, makeTempDir, startCodeServer } from '../harness/codeServer.mjs';
-import { VSIX, Workbench, demoCopy } from './workbench.mjs';
+import { Workbench, addDemo, cli, demoCopy, serveExtension } from './workbench.mjs';
 
 describe('Workspace Trust in the browser', function () {
   let server;
@@ -14,14 +10,9 @@ describe('Workspace Trust in the browser', function () {
   let demo;
 
   before(async function () {
-    assert.ok(existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (npm run test:e2e does)`);
-    const root = makeTempDir('singer-e2e-trust-');
-    const extensionsDir = join(root, 'extensions');
-    installExtension(VSIX, { extensionsDir, root });
     demo = demoCopy();
-    execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), '--workspace', demo, 'add', 'demo', '--tap', 'python3 tap_demo.py', '--target', 'python3 target_demo.py', '--tap-config', 'tap-config.json', '--target-config', 'target-config.json']);
-    server = await startCodeServer({ folder: demo, extensionsDir, root, trust: true });
-    browser = await launchChromium();
+    addDemo(demo);
+    ({ server, browser } = await serveExtension({ folder: demo, prefix: 'singer-e2e-trust-', trust: true }));
     wb = new Workbench(await browser.newPage(), 'trust');
   });
 
@@ -38,7 +29,7 @@ describe('Workspace Trust in the browser', function () {
     await wb.sidebar.getByText(/Restricted Mode: integrations and logs can be read/).waitFor({ timeout: 15_000 });
     await wb.tree.getByText('Pending').waitFor({ timeout: 10_000 });
     await wb.page.waitForTimeout(3000);
-    assert.equal(JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), '--workspace', demo, 'jobs', 'demo', '--json'], { encoding: 'utf8' })).length, 0, 'a job ran in Restricted Mode');
+    assert.equal(JSON.parse(cli(demo, 'jobs', 'demo', '--json')).length, 0, 'a job ran in Restricted Mode');
     await wb.shot('restricted');
 
     await wb.runCommand('Workspaces: Manage Workspace Trust');

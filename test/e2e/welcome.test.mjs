@@ -1,10 +1,10 @@
 // The UI in a real browser: the packaged .vsix installed into code-server, driven by chromium.
 // `npm run test:e2e` packages first; screenshots of every step land in test/e2e/screenshots/.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installExtension, launchChromium, makeTempDir, startCodeServer } from '../harness/codeServer.mjs';
-import { VSIX, Workbench, slug } from './workbench.mjs';
+import { makeTempDir } from '../harness/codeServer.mjs';
+import { Workbench, serveExtension, slug } from './workbench.mjs';
 
 describe('Singer view in the browser', function () {
   let server;
@@ -12,14 +12,8 @@ describe('Singer view in the browser', function () {
   let wb;
 
   before(async function () {
-    assert.ok(existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (npm run test:e2e does)`);
-    const root = makeTempDir('singer-e2e-');
-    const extensionsDir = join(root, 'extensions');
-    installExtension(VSIX, { extensionsDir, root });
-    const empty = join(root, 'empty-workspace');
-    mkdirSync(empty);
-    server = await startCodeServer({ folder: empty, extensionsDir, root });
-    browser = await launchChromium();
+    // An empty workspace: no .singer/db.json, so the Integrations view shows its welcome content.
+    ({ server, browser } = await serveExtension({ folder: makeTempDir('singer-e2e-empty-') }));
   });
 
   after(async function () {

@@ -1,12 +1,35 @@
 // What the browser tests do to a code-server workbench, as a user would: open it, open the Singer
 // view, run a command from the palette, answer quick inputs and modals, and take screenshots.
-import { cpSync, mkdirSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, makeTempDir } from '../harness/codeServer.mjs';
+import { REPO, installExtension, launchChromium, makeTempDir, startCodeServer } from '../harness/codeServer.mjs';
 
 export const VSIX = join(REPO, 'singer-replication.vsix');
 export const SHOTS = join(REPO, 'test/e2e/screenshots');
 mkdirSync(SHOTS, { recursive: true });
+
+/** The packaged extension installed into a private code-server on `folder`, and a browser. */
+export async function serveExtension({ folder, prefix = 'singer-e2e-', ...options }) {
+  assert.ok(existsSync(VSIX), `${VSIX} is missing: run \`npm run package\` first (npm run test:e2e does)`);
+  const root = makeTempDir(prefix);
+  const extensionsDir = join(root, 'extensions');
+  installExtension(VSIX, { extensionsDir, root });
+  const server = await startCodeServer({ folder, extensionsDir, root, ...options });
+  const browser = await launchChromium();
+  return { server, browser, root };
+}
+
+/** The CLI as a user runs it in the test's workspace (dist/cli.js). */
+export function cli(workspace, ...args) {
+  return execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), '--workspace', workspace, ...args], { encoding: 'utf8' });
+}
+
+/** The demo integration as `npm start` makes it: by the CLI, nothing run yet. */
+export function addDemo(workspace, ...extra) {
+  cli(workspace, 'add', 'demo', '--tap', 'python3 tap_demo.py', '--target', 'python3 target_demo.py', '--tap-config', 'tap-config.json', '--target-config', 'target-config.json', ...extra);
+}
 
 export function slug(text) {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
