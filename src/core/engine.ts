@@ -218,6 +218,11 @@ export class Engine {
     }
   }
 
+  /** One job as recorded now (no reconcile: for views that follow a job, e.g. its log). */
+  async job(name: string, id: string): Promise<Job | undefined> {
+    return (await this.store.read()).jobs.find((j) => j.integration === name && j.id === id);
+  }
+
   async jobs(name: string): Promise<Job[]> {
     await this.integration(name);
     return jobsOf(await this.store.read(), name);

@@ -64,6 +64,11 @@ export class Workspace implements Disposable {
     return this.engine.paths.workspace;
   }
 
+  /** Whether the folder has a database yet (no integration was ever created in it otherwise). */
+  get hasDatabase(): boolean {
+    return this.engine.store.exists();
+  }
+
   /** Starts watching the database and, when scheduling, the scheduler (active, or standing by). */
   start(): void {
     this.watch = watchDatabase(this.engine.paths.database, () => void this.databaseChanged());

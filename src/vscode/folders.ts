@@ -125,7 +125,7 @@ export class Folders implements vscode.Disposable {
   private readRows(): Promise<FolderRows[]> {
     return Promise.all(
       this.list().map(async (entry): Promise<FolderRows> => {
-        if (!entry.workspace.engine.store.exists()) return { entry, rows: [] };
+        if (!entry.workspace.hasDatabase) return { entry, rows: [] };
         try {
           return { entry, rows: await entry.workspace.rows() };
         } catch (err) {

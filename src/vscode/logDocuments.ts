@@ -94,8 +94,7 @@ export class LogDocuments implements vscode.TextDocumentContentProvider, vscode.
       existing.size = size;
       return;
     }
-    const job = (): Promise<Job | undefined> =>
-      found.entry.workspace.engine.store.read().then((db) => db.jobs.find((j) => j.integration === ref.name && j.id === ref.job));
+    const job = (): Promise<Job | undefined> => found.entry.workspace.engine.job(ref.name, ref.job);
     const state = {
       size,
       timer: setInterval(() => {

@@ -14,10 +14,13 @@ import type { Log } from './output';
 
 const OFFER_KEY = 'singer.meltanoImportOffered';
 
-let folders: Folders;
-let log: Log;
+/** What the Meltano commands work with: the folders' engines and the output channel. */
+interface Deps {
+  folders: Folders;
+  log: Log;
+}
 
-function engineFor(folder: vscode.WorkspaceFolder): Engine {
+function engineFor({ folders }: Deps, folder: vscode.WorkspaceFolder): Engine {
   folders.start();
   const entry = folders.entryFor(folder);
   if (!entry) throw new Error(`the folder ${folder.name} is not a local folder; Meltano projects are read from disk.`);
@@ -34,13 +37,9 @@ async function pickFolder(placeHolder: string): Promise<vscode.WorkspaceFolder |
   return vscode.window.showWorkspaceFolderPick({ placeHolder });
 }
 
-/** Reports go to the extension's output channel, VS Code's place for what a command did. */
-function showReport(title: string, lines: string[]): void {
-  log.report(title, lines);
-}
 
 /** With a folder URI (the offer, tests) nothing is asked; from the palette the user picks the project. */
-export async function importMeltanoProject(projectUri?: vscode.Uri, options: { quiet?: boolean } = {}): Promise<string[] | undefined> {
+async function importMeltanoProject(deps: Deps, projectUri?: vscode.Uri, options: { quiet?: boolean } = {}): Promise<string[] | undefined> {
   const folder = projectUri ? vscode.workspace.getWorkspaceFolder(projectUri) : await pickFolder('Import into which workspace folder?');
   if (!folder) {
     void vscode.window.showErrorMessage('Import Meltano Project: open the folder of the Meltano project (or a folder that contains it) first.');
@@ -56,11 +55,11 @@ export async function importMeltanoProject(projectUri?: vscode.Uri, options: { q
   try {
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Importing the Meltano project…' },
-      () => run(engineFor(folder), { projectDir }),
+      () => run(engineFor(deps, folder), { projectDir }),
     );
     const lines = formatImportResult(result);
     if (!options.quiet) {
-      showReport(`Meltano import from ${projectDir}`, lines);
+      deps.log.report(`Meltano import from ${projectDir}`, lines);
       void vscode.window.showInformationMessage(
         `Imported ${result.added.length} integration${result.added.length === 1 ? '' : 's'} from the Meltano project, paused so that nothing runs before you have looked. Resume them when ready.`,
       );
@@ -73,10 +72,10 @@ export async function importMeltanoProject(projectUri?: vscode.Uri, options: { q
 }
 
 /** With names and an output folder (tests) nothing is asked. */
-export async function exportMeltanoProject(names?: string[], outUri?: vscode.Uri, options: { quiet?: boolean } = {}): Promise<string[] | undefined> {
+async function exportMeltanoProject(deps: Deps, names?: string[], outUri?: vscode.Uri, options: { quiet?: boolean } = {}): Promise<string[] | undefined> {
   const folder = await pickFolder('Export integrations of which workspace folder?');
   if (!folder) return undefined;
-  const engine = engineFor(folder);
+  const engine = engineFor(deps, folder);
   try {
     if (!names) {
       const db = await engine.read();
@@ -102,7 +101,7 @@ export async function exportMeltanoProject(names?: string[], outUri?: vscode.Uri
       run(engine, { names: names!, outDir: outUri!.fsPath, defaultFrequencyMs: parseDuration(defaultFrequency) ?? 3_600_000 }),
     );
     const lines = formatExportResult(result);
-    if (!options.quiet) showReport(`Meltano export to ${outUri.fsPath}`, lines);
+    if (!options.quiet) deps.log.report(`Meltano export to ${outUri.fsPath}`, lines);
     return lines;
   } catch (err) {
     void vscode.window.showErrorMessage(`Export to Meltano Project: ${errorMessage(err)}`);
@@ -111,33 +110,35 @@ export async function exportMeltanoProject(names?: string[], outUri?: vscode.Uri
 }
 
 /** Offers, once per workspace, to import the Meltano project a folder holds when it has no integrations. */
-async function offerImport(context: vscode.ExtensionContext): Promise<void> {
+async function offerImport(deps: Deps, context: vscode.ExtensionContext): Promise<void> {
   if (context.workspaceState.get<boolean>(OFFER_KEY)) return;
   const { hasMeltanoProject } = core().meltano;
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     if (!hasMeltanoProject(folder.uri.fsPath)) continue;
-    const db = await engineFor(folder).store.read().catch(() => undefined);
-    if (!db || db.integrations.length > 0) continue;
+    const rows = await engineFor(deps, folder)
+      .read()
+      .then((db) => db.integrations.length)
+      .catch(() => undefined);
+    if (rows === undefined || rows > 0) continue;
     await context.workspaceState.update(OFFER_KEY, true);
     const answer = await vscode.window.showInformationMessage(
       `${folder.name} holds a Meltano project. Import its pipelines as integrations? They are created paused.`,
       'Import',
       'Not Now',
     );
-    if (answer === 'Import') await importMeltanoProject(folder.uri);
+    if (answer === 'Import') await importMeltanoProject(deps, folder.uri);
     return;
   }
 }
 
-export function registerMeltano(context: vscode.ExtensionContext, f: Folders, l: Log): void {
-  folders = f;
-  log = l;
+export function registerMeltano(context: vscode.ExtensionContext, folders: Folders, log: Log): void {
+  const deps: Deps = { folders, log };
   context.subscriptions.push(
-    vscode.commands.registerCommand(COMMANDS.importMeltano, (uri?: vscode.Uri, options?: { quiet?: boolean }) => importMeltanoProject(uri, options)),
+    vscode.commands.registerCommand(COMMANDS.importMeltano, (uri?: vscode.Uri, options?: { quiet?: boolean }) => importMeltanoProject(deps, uri, options)),
     vscode.commands.registerCommand(COMMANDS.exportMeltano, (names?: string[], out?: vscode.Uri, options?: { quiet?: boolean }) =>
-      exportMeltanoProject(names, out, options),
+      exportMeltanoProject(deps, names, out, options),
     ),
   );
   // After activation, never in its way.
-  setTimeout(() => void offerImport(context).catch(() => undefined), 2000);
+  setTimeout(() => void offerImport(deps, context).catch(() => undefined), 2000);
 }
