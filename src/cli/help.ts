@@ -44,11 +44,14 @@ Options:
   --cron EXPR             a cron schedule instead (5 or 6 fields)
   --timezone TZ           the cron schedule's IANA time zone, e.g. Europe/Berlin
   --paused                create it paused: no scheduled job starts
-  --env K=V               an environment variable for both programs (repeatable)`,
+  --env K=V               an environment variable for both programs (repeatable)
+  --mapper CMD            a mapper stage between tap and target, run as CMD --config F
+                          (repeatable: tap | mapper... | target, in the order given)
+  --mapper-config FILE    the config file of the --mapper before it (default: an empty {})`,
   list: `Usage: singer-replication list [--json]
 
 Lists integrations with their sync status, schedule, last job and next run.
---json prints objects with name, syncStatus, paused, schedule, lastJob, nextRunAt.`,
+--json prints objects with name, syncStatus, paused, schedule, lastJob, nextRunAt, mappers.`,
   run: `Usage: singer-replication run NAME [--full-refresh] [--grace-period SECONDS]
 
 Runs one manual job in the foreground. Ctrl-C (SIGINT) or SIGTERM stops the extraction: the tap

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { ExitCode, SingerError, errorMessage, usageError } from './errors';
 import { TypedEmitter, type EngineEvents } from './events';
 import { activeJob, jobsOf } from './jobs';
-import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job } from './model';
+import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job, type Mapper } from './model';
 import { DEFAULT_DATABASE_PATH, workspacePaths, type WorkspacePaths } from './paths';
 import { reconcile, runnerGone } from './reconcile';
 import { startInChild, type ChildRuntime } from './childRunner';
@@ -33,7 +33,7 @@ export interface EngineOptions {
   child?: ChildRuntime;
 }
 
-export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt' | 'scheduleChangedAt'>;
+export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt' | 'scheduleChangedAt' | 'mappers'> & { mappers?: Mapper[] };
 
 export class Engine {
   readonly paths: WorkspacePaths;

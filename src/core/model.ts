@@ -16,6 +16,18 @@ export const ScheduleSchema = z.discriminatedUnion('kind', [
 ]);
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
+/**
+ * A mapper stage (DESIGN §5 "Mapper stages"): a program run as `COMMAND --config FILE` between the tap
+ * and the target, in the order listed. `name` is how logs and the views call it (a Meltano mapping's name).
+ */
+export const MapperSchema = z.object({
+  name: z.string().min(1).max(128),
+  command: Argv,
+  /** A path like tapConfig, read when each job starts; null: an empty `{}`. */
+  config: z.string().nullable().default(null),
+});
+export type Mapper = z.infer<typeof MapperSchema>;
+
 export const IntegrationSchema = z.object({
   name: IntegrationName,
   tap: Argv,
@@ -24,6 +36,8 @@ export const IntegrationSchema = z.object({
   tapConfig: z.string().nullable().default(null),
   targetConfig: z.string().nullable().default(null),
   catalog: z.string().nullable().default(null),
+  /** Between the tap and the target, in order: `tap | mapper… | target`. */
+  mappers: z.array(MapperSchema).default([]),
   env: z.record(z.string(), z.string()).default({}),
   schedule: ScheduleSchema.default({ kind: 'default' }),
   paused: z.boolean().default(false),
@@ -61,6 +75,8 @@ export const JobSchema = z.object({
   runnerHost: z.string().nullable().default(null),
   tapPgid: z.number().int().nullable().default(null),
   targetPgid: z.number().int().nullable().default(null),
+  /** The mapper stages' process groups, in order (rule 13 kills them too). */
+  mapperPgids: z.array(z.number().int()).default([]),
   /** Set by Stop Extraction in any process; the runner carries the stop out (DESIGN §5 "Who stops a job"). */
   stopRequestedAt: z.iso.datetime().nullable().default(null),
   stopGracePeriodSeconds: z.number().nonnegative().nullable().default(null),
