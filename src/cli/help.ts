@@ -101,9 +101,12 @@ loader. meltano.yml is read with its include_paths, lock files and the environme
 Config goes to .singer/config/NAME-tap.json and NAME-target.json; a value Meltano would read from
 .env or the environment becomes {"$secret": "VAR"} (set SINGER_SECRET_VAR), never a copy. The tap and
 target are the executables Meltano installed under .meltano/, else the plugins' executables on PATH.
+A setting of a known kind (integer, boolean, ...) that comes from there keeps its kind
+({"$secret": "VAR", "kind": "integer"}). A job's mappings become mapper stages between tap and target.
 The catalog is the extractor's catalog file, else the one Meltano cached under .meltano/run/ with
-the select and metadata rules applied. A cron interval is kept, read in UTC. Whatever does not carry
-over (mappers, transformers, unresolved plugins) is listed in the report.
+the select and metadata rules applied. A cron interval is kept, read in UTC. A job \`meltano run\`
+would refuse is listed with its reason and not imported; whatever does not carry over (transformers,
+utilities, unused mappers) and what was assumed about plugins only Meltano's hub defines is reported.
 
 Options:
   --environment NAME   the Meltano environment whose overrides apply (default: default_environment)

@@ -100,6 +100,14 @@ export async function exportMeltanoProject(engine: Engine, o: MeltanoExportOptio
   const db = await engine.read();
   const integrations: Integration[] = [];
   for (const n of names) integrations.push(await engine.integration(n));
+  // Exported without its mappers, a pipeline would load what they keep from the target: refused instead.
+  const mapped = integrations.filter((i) => i.mappers.length > 0);
+  if (mapped.length > 0) {
+    throw usageError(
+      `${mapped.map((i) => `${i.name} runs the mapper stage${i.mappers.length > 1 ? 's' : ''} ${i.mappers.map((m) => m.name).join(', ')}`).join('; ')}, ` +
+        `which export-meltano does not write yet, and Meltano would run it without them; export the other integrations, or add the mappers to meltano.yml by hand (a mapper with a mapping named in the job).`,
+    );
+  }
   const report = new Report();
 
   // The existing project: refused (and left as it is) when it does not parse or validate.

@@ -14,7 +14,8 @@ import type { WorkspacePaths } from '../paths';
 import { writeJsonAtomic } from '../atomicFile';
 import { environmentOverride, literalEnv, pluginConfig, workspaceRelativeDir, type ConfigContext } from './importConfig';
 import { importCatalog, importStateExtra, locateProgram, type ImportedProgram } from './importFiles';
-import { findPipelines, reportLeftovers, type Pipeline } from './importPipelines';
+import { planMappers } from './importMappers';
+import { describePipeline, findPipelines, reportLeftovers, type Pipeline } from './importPipelines';
 import { activeEnvironment, loadMeltanoProject, resolvePlugin, type MeltanoProject, type ResolvedPlugin } from './project';
 import { Report, formatReportLines, type ReportLine } from './report';
 import { intervalToSchedule } from './schedule';
@@ -49,10 +50,12 @@ export interface PlannedIntegration {
   meltanoStateId: string | null;
   tapProgram: ImportedProgram;
   targetProgram: ImportedProgram;
+  /** The mapper stages, in order: each one's mapping (or plugin) and program. */
+  mappers: { name: string; plugin: string; mapping: string | null; program: ImportedProgram }[];
   /** Secret names the integration's config refers to (set SINGER_SECRET_<NAME>). */
   secrets: string[];
   /** Files to write, absolute path -> JSON value. */
-  files: { path: string; value: unknown; kind: 'tap config' | 'target config' | 'catalog' | 'state' }[];
+  files: { path: string; value: unknown; kind: 'tap config' | 'target config' | 'mapper config' | 'catalog' | 'state' }[];
 }
 
 export interface MeltanoImportPlan {
@@ -90,7 +93,7 @@ export function planMeltanoImport(paths: WorkspacePaths, existing: readonly stri
     taken.add(name);
     integrations.push(planIntegration(project, paths, environment?.value ?? null, p, processEnv, !o.resume, report));
   }
-  reportLeftovers(project, report);
+  reportLeftovers(project, pipelines, report);
   return { projectDir, environment: environment?.value.name ?? null, integrations, report: report.lines };
 }
 
@@ -168,6 +171,7 @@ function planIntegration(
   });
   const tapConfig = pluginConfig(ctx(ext, extEnv.values), extOverride);
   const targetConfig = pluginConfig(ctx(loader, loaderEnv.values), loaderOverride);
+  const mappers = planMappers(project, p.mappers, { environment, baseEnv: base.values, ctx, report, integration: name });
 
   // The integration's env: what meltano.yml sets literally for these plugins (both get all of it).
   const env: Record<string, string> = {};
@@ -176,6 +180,7 @@ function planIntegration(
   for (const [label, layer] of [
     ['project', base.own],
     [ext.name, extEnv.own],
+    ...mappers.map((m) => [m.plugin.name, m.env.own] as const),
     [loader.name, loaderEnv.own],
     [`schedule ${p.schedule?.value.name ?? ''}`, schedEnv.own],
   ] as const) {
@@ -187,7 +192,7 @@ function planIntegration(
       sources[k] = label;
     }
   }
-  for (const u of [...base.unresolved, ...extEnv.unresolved, ...loaderEnv.unresolved, ...schedEnv.unresolved]) {
+  for (const u of [...base.unresolved, ...extEnv.unresolved, ...mappers.flatMap((m) => m.env.unresolved), ...loaderEnv.unresolved, ...schedEnv.unresolved]) {
     report.add(
       'unsupported',
       `env ${u.key} refers to $${u.refs.join(', $')}, which Meltano reads from .env or the environment; it is not copied (jobs inherit the environment of the process that runs them)`,
@@ -201,6 +206,11 @@ function planIntegration(
   const tapConfigFile = path.join(configDir, `${name}-tap.json`);
   const targetConfigFile = path.join(configDir, `${name}-target.json`);
   files.push({ path: tapConfigFile, value: tapConfig, kind: 'tap config' }, { path: targetConfigFile, value: targetConfig, kind: 'target config' });
+  const mapperConfigFiles = mappers.map((m, i) => {
+    const file = path.join(configDir, `${name}-mapper-${i + 1}.json`);
+    files.push({ path: file, value: m.config, kind: 'mapper config' });
+    return file;
+  });
 
   const catalog = importCatalog(project, ext, extOverride, report, name);
   let catalogRef: string | null = null;
@@ -223,12 +233,13 @@ function planIntegration(
     }
   } else if (p.schedule === null) {
     integrationPaused = true;
-    report.add('info', `no Meltano schedule runs ${p.job ? `job ${p.job}` : `${p.extractor} -> ${p.loader}`}; imported paused with the default frequency`, p.where, name);
+    report.add('info', `no Meltano schedule runs ${p.job ? `job ${p.job}` : describePipeline(p)}; imported paused with the default frequency`, p.where, name);
   }
 
   const pathEnv = env.PATH ?? processEnv.PATH;
   const tapProgram = locateProgram(project, ext, paths, pathEnv);
   const targetProgram = locateProgram(project, loader, paths, pathEnv);
+  const mapperPrograms = mappers.map((m) => locateProgram(project, m.plugin, paths, pathEnv));
   if (ext.capabilities.length > 0 && !ext.capabilities.includes('state')) {
     report.add('info', `${ext.name} does not declare the state capability, so Meltano gives it no --state; the engine passes the saved state when there is one`, where(ext.located.file, ext.located.path), name);
   }
@@ -252,6 +263,7 @@ function planIntegration(
       tapConfig: paths.relative(tapConfigFile),
       targetConfig: paths.relative(targetConfigFile),
       catalog: catalogRef,
+      mappers: mappers.map((m, i) => ({ name: m.name, command: [mapperPrograms[i]!.program], config: paths.relative(mapperConfigFiles[i]!) })),
       env,
       schedule,
       paused: integrationPaused,
@@ -263,6 +275,7 @@ function planIntegration(
     meltanoStateId: stateId,
     tapProgram,
     targetProgram,
+    mappers: mappers.map((m, i) => ({ name: m.name, plugin: m.plugin.name, mapping: m.mapping, program: mapperPrograms[i]! })),
     secrets: [...secrets].sort(),
     files,
   };
@@ -276,8 +289,10 @@ export function formatImportResult(r: MeltanoImportResult, dryRun = false): stri
   for (const p of r.integrations) {
     const it = p.integration;
     const sched = it.schedule.kind === 'cron' ? `cron "${it.schedule.expression}" ${it.schedule.timezone ?? ''}`.trim() : 'the default frequency';
-    out.push(`  ${it.name}: ${p.extractor} -> ${p.loader}${p.job ? ` (job ${p.job})` : ''}, ${sched}${it.paused ? ', paused' : ''}`);
+    const through = p.mappers.map((m) => `${m.name} -> `).join('');
+    out.push(`  ${it.name}: ${p.extractor} -> ${through}${p.loader}${p.job ? ` (job ${p.job})` : ''}, ${sched}${it.paused ? ', paused' : ''}`);
     out.push(`    tap:    ${programLine(p.tapProgram)}`);
+    for (const m of p.mappers) out.push(`    mapper: ${programLine(m.program)}, ${m.mapping ? `mapping ${m.mapping} of ${m.plugin}` : `${m.plugin}'s own config`}`);
     out.push(`    target: ${programLine(p.targetProgram)}`);
     if (p.secrets.length > 0) out.push(`    secrets: ${p.secrets.map((s) => `SINGER_SECRET_${s}`).join(', ')} (on the command line; "Singer: Set Secret" in VS Code)`);
   }

@@ -4,6 +4,8 @@
  * would read from `.env` or the environment replaced by a secret reference (never copied).
  */
 import type { WorkspacePaths } from '../paths';
+import { isSecretRef } from '../secrets';
+import { convertByKind, KIND_WORDS, kindOfMeltanoSetting } from '../settingKinds';
 import { expandEnvRefs, flattenConfig, isPlainObject, nestConfig, toEnvVar, wholeEnvRef } from './patterns';
 import type { EnvPluginOverrideDef, PluginType, ResolvedPlugin } from './project';
 import type { Report } from './report';
@@ -68,7 +70,9 @@ export interface ConfigContext {
 /**
  * The config Meltano would hand the plugin, with values it would read from `.env` or the environment
  * replaced by secret references: meltano.yml's config (the environment's overrides on top), setting
- * defaults, and `<PLUGIN>_<SETTING>` variables, nested as Meltano nests dotted setting names.
+ * defaults, and `<PLUGIN>_<SETTING>` variables, nested as Meltano nests dotted setting names. A value
+ * of a setting whose kind is known is converted as Meltano converts it: now when it is known, and at
+ * run time (a typed secret) when it comes from the environment.
  */
 export function pluginConfig(c: ConfigContext, override: EnvPluginOverrideDef | undefined): Record<string, unknown> {
   const { plugin } = c;
@@ -93,8 +97,49 @@ export function pluginConfig(c: ConfigContext, override: EnvPluginOverrideDef | 
     } else if (literal) flat[name] = c.literal[literal];
   }
   const expanded: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flat)) expanded[k] = expandValue(v, k, c);
+  const untyped: string[] = [];
+  for (const [k, v] of Object.entries(flat)) {
+    expanded[k] = typed(expandValue(v, k, c), k, c);
+    if (!plugin.definitionKnown && isSecretRef(expanded[k]) && !('kind' in (expanded[k] as object))) untyped.push(k);
+  }
+  if (untyped.length > 0) {
+    c.report.add(
+      'warning',
+      `the kinds of ${plugin.name}'s settings are in its definition on Meltano's hub, which the import does not read: ${untyped.join(', ')} will reach it as text. ` +
+        `Where one is a number, boolean, array or object, add its "kind" beside the "$secret" in the config file, or lock the plugin (\`meltano lock\`) and import again`,
+      c.at,
+      c.integration,
+    );
+  }
   return nestConfig(expanded);
+}
+
+/**
+ * A mapping's config as Meltano hands it to the mapper: its top-level keys over the mapper's settings,
+ * with `$VAR` references expanded but nothing converted by kind (meltano/core/plugin/singer/mapper.py).
+ */
+export function mappingConfig(c: ConfigContext, raw: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, expandValue(v, k, c)]));
+}
+
+/** Meltano converts a setting's text by its kind (setting_definition.py `cast_value`); so does the import. */
+function typed(v: unknown, setting: string, c: ConfigContext): unknown {
+  const def = c.plugin.settings.find((s) => s.name === setting);
+  const kind = kindOfMeltanoSetting(def?.kind);
+  if (kind === null || (!isSecretRef(v) && typeof v !== 'string')) return v;
+  if (kind === 'number') {
+    c.report.add('warning', `${c.plugin.name} setting ${setting} is a decimal given as text, which Meltano 4.4.1 fails on ("Object of type Decimal is not JSON serializable"); the engine passes it as a number`, c.at, c.integration);
+  }
+  if (isSecretRef(v)) return { ...v, kind };
+  const r = convertByKind(v as string, kind);
+  if (r.ok) return r.value;
+  c.report.add(
+    'warning',
+    `${c.plugin.name} setting ${setting} is "${v as string}", which is not ${KIND_WORDS[kind]} as its kind ${def!.kind} requires (${r.reason}); Meltano would refuse to run it, and it is kept as text`,
+    c.at,
+    c.integration,
+  );
+  return v;
 }
 
 function expandValue(v: unknown, setting: string, c: ConfigContext): unknown {
@@ -119,7 +164,7 @@ function expandValue(v: unknown, setting: string, c: ConfigContext): unknown {
   }
   if (Array.isArray(v)) return v.map((x) => expandValue(x, setting, c));
   if (isPlainObject(v)) {
-    if (Object.keys(v).length === 1 && typeof v.$secret === 'string') return v;
+    if (isSecretRef(v)) return v;
     return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandValue(x, setting, c)]));
   }
   return v;

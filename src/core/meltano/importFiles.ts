@@ -29,12 +29,40 @@ export function importCatalog(project: MeltanoProject, ext: ResolvedPlugin, over
   const select = override?.select ?? ext.extras.select;
   const metadata = override?.metadata ?? ext.extras.metadata;
   const hasRules = select !== undefined || metadata !== undefined || ext.extras.schema !== undefined || ext.extras.select_filter !== undefined;
-  const takesCatalog = ext.capabilities.includes('catalog') || ext.capabilities.includes('properties');
+  const cachedFile = path.join(project.dir, '.meltano', 'run', ext.name, 'tap.properties.json');
+  let capabilities = ext.capabilities;
+  if (!ext.definitionKnown) {
+    // Meltano reads the capabilities from its hub; offline they are inferred from what Meltano left behind.
+    const evidence =
+      ext.extras.catalog !== undefined
+        ? 'it has a catalog file'
+        : readJsonObject(cachedFile)
+          ? `Meltano cached a catalog for it in .meltano/run/${ext.name}/, which it does only for a tap that takes one`
+          : null;
+    if (evidence === null) {
+      report.add(
+        'unsupported',
+        `no catalog for ${ext.name}: whether it takes one is in its definition on Meltano's hub, which the import does not read, and Meltano has cached no catalog in .meltano/run/${ext.name}/; ` +
+          `run \`meltano run\` (or \`meltano invoke ${ext.name} --discover\`) once, or lock the plugin (\`meltano lock\`), and import again. Until then the tap extracts what it extracts by default${select ? `, not only ${select.join(', ')}` : ''}`,
+        at,
+        integration,
+      );
+      return null;
+    }
+    capabilities = ['catalog', 'state'];
+    report.add(
+      'warning',
+      `${ext.name}'s capabilities are in its definition on Meltano's hub, which the import does not read: assumed catalog and state, since ${evidence}. A legacy tap that takes --properties instead fails on --catalog; then lock the plugin (\`meltano lock\`) and import again`,
+      at,
+      integration,
+    );
+  }
+  const takesCatalog = capabilities.includes('catalog') || capabilities.includes('properties');
   if (!takesCatalog) {
     if (hasRules) report.add('unsupported', `${ext.name} declares neither the catalog nor the properties capability, so Meltano ignores its select and metadata rules; so does the import`, at, integration);
     return null;
   }
-  if (!ext.capabilities.includes('catalog')) {
+  if (!capabilities.includes('catalog')) {
     report.add('warning', `${ext.name} reads its catalog with --properties (a legacy tap); the engine passes --catalog`, at, integration);
   }
   if (ext.extras.catalog !== undefined) {
@@ -47,8 +75,7 @@ export function importCatalog(project: MeltanoProject, ext: ResolvedPlugin, over
     if (hasRules) report.add('info', `${ext.name} has a catalog file, so Meltano uses it as it is and ignores its select and metadata rules; so does the import`, at, integration);
     return catalog;
   }
-  const cached = path.join(project.dir, '.meltano', 'run', ext.name, 'tap.properties.json');
-  const catalog = readJsonObject(cached);
+  const catalog = readJsonObject(cachedFile);
   if (!catalog) {
     report.add(
       'unsupported',
@@ -93,7 +120,8 @@ export function locateProgram(project: MeltanoProject, plugin: ResolvedPlugin, p
     const rel = paths.relative(abs);
     return path.isAbsolute(rel) || rel.includes('/') ? rel : `./${rel}`;
   };
-  const installable = plugin.pipUrl !== null;
+  // A plugin known only from Meltano's hub has a pip_url there: Meltano installs it like the others.
+  const installable = plugin.pipUrl !== null || !plugin.definitionKnown;
   if (installable) {
     const installed = path.join(project.dir, '.meltano', plugin.type, plugin.venvDirName, 'venv', 'bin', exe);
     const hit = findExecutable(installed, paths.workspace, undefined);
