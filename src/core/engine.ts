@@ -89,6 +89,7 @@ export class Engine {
         throw usageError(`an integration named "${it.name}" already exists. Choose another name, or remove it first with \`singer-replication remove ${it.name}\`.`);
       }
       db.integrations.push(it);
+      if (it.mappers.length > 0) db.version = 2;
     });
     this.events.emit('changed');
     return it;

@@ -84,7 +84,11 @@ export const JobSchema = z.object({
 export type Job = z.infer<typeof JobSchema>;
 
 export const DatabaseSchema = z.object({
-  version: z.literal(1),
+  /**
+   * 2 once an integration has mapper stages: a version that knows no mappers refuses such a file (its
+   * rule 14: never overwritten) instead of dropping the stages and loading what they keep from the target.
+   */
+  version: z.union([z.literal(1), z.literal(2)]),
   integrations: z.array(IntegrationSchema),
   jobs: z.array(JobSchema),
   /** The last job id given per integration, so ids never repeat after history is trimmed. */

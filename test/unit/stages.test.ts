@@ -58,6 +58,9 @@ describe('mapper stages: tap | mapper… | target', function () {
     assert.deepEqual(Object.keys(list[0]!), ['name', 'syncStatus', 'paused', 'schedule', 'lastJob', 'nextRunAt', 'mappers'], 'the existing fields keep their names and order');
     assert.deepEqual(list[0]!.mappers, [{ name: 'mapper_fixture', command: ['python3', path.join(FIXTURES, 'mapper_fixture.py')], config: 'hide-mapper-1.json' }]);
 
+    // A version of Singer Replication that knows no mappers refuses this database rather than drop them.
+    assert.equal((JSON.parse(fs.readFileSync(ws.file('.singer/db.json'), 'utf8')) as { version: number }).version, 2);
+
     const r = await cli(ws, 'run', 'hide');
     const log = (await cli(ws, 'log', 'hide')).out;
     assert.equal(r.code, 0, r.err + log);
