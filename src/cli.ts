@@ -66,9 +66,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
 
   switch (command) {
     case 'add': {
-      const { values: v, positionals } = parseArgs({
+      const { values: v, positionals, tokens } = parseArgs({
         args: rest,
         allowPositionals: true,
+        tokens: true,
         options: {
           tap: { type: 'string' },
           target: { type: 'string' },
@@ -80,6 +81,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
           timezone: { type: 'string' },
           paused: { type: 'boolean', default: false },
           env: { type: 'string', multiple: true, default: [] },
+          mapper: { type: 'string', multiple: true, default: [] },
+          'mapper-config': { type: 'string', multiple: true, default: [] },
         },
       });
       return addCommand(
@@ -96,6 +99,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
           timezone: v.timezone,
           paused: v.paused,
           env: v.env,
+          mappers: mapperOptions(tokens),
         },
         io,
       );
@@ -178,6 +182,22 @@ function withFrontSettings(s: SingerSettings): SingerSettings {
   const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   const fromFile = { 'singer.databasePath': s.databasePath, 'singer.stopGracePeriodSeconds': s.stopGracePeriodSeconds, 'singer.catchUp': s.catchUp, 'singer.logRetention': s.logRetention };
   return { ...settingsFrom({ ...fromFile, ...given }, SETTINGS_ENV), defaultFrequencyMs: s.defaultFrequencyMs };
+}
+
+/** `--mapper CMD [--mapper-config F]`, repeatable: each --mapper-config belongs to the --mapper before it. */
+function mapperOptions(tokens: ReturnType<typeof parseArgs>['tokens']): { command: string; config: string | null }[] {
+  const out: { command: string; config: string | null }[] = [];
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined) continue;
+    if (t.name === 'mapper') out.push({ command: t.value, config: null });
+    else if (t.name === 'mapper-config') {
+      const last = out.at(-1);
+      if (!last) throw usageError(`--mapper-config ${t.value} comes before any --mapper; give it after the --mapper CMD it configures.`);
+      if (last.config !== null) throw usageError(`the mapper ${last.command} has two --mapper-config files (${last.config}, ${t.value}); give one per --mapper.`);
+      last.config = t.value;
+    }
+  }
+  return out;
 }
 
 function seconds(text: string | undefined): number | undefined {

@@ -44,11 +44,14 @@ Options:
   --cron EXPR             a cron schedule instead (5 or 6 fields)
   --timezone TZ           the cron schedule's IANA time zone, e.g. Europe/Berlin
   --paused                create it paused: no scheduled job starts
-  --env K=V               an environment variable for both programs (repeatable)`,
+  --env K=V               an environment variable for both programs (repeatable)
+  --mapper CMD            a mapper stage between tap and target, run as CMD --config F
+                          (repeatable: tap | mapper... | target, in the order given)
+  --mapper-config FILE    the config file of the --mapper before it (default: an empty {})`,
   list: `Usage: singer-replication list [--json]
 
 Lists integrations with their sync status, schedule, last job and next run.
---json prints objects with name, syncStatus, paused, schedule, lastJob, nextRunAt.`,
+--json prints objects with name, syncStatus, paused, schedule, lastJob, nextRunAt, mappers.`,
   run: `Usage: singer-replication run NAME [--full-refresh] [--grace-period SECONDS]
 
 Runs one manual job in the foreground. Ctrl-C (SIGINT) or SIGTERM stops the extraction: the tap
@@ -98,9 +101,12 @@ loader. meltano.yml is read with its include_paths, lock files and the environme
 Config goes to .singer/config/NAME-tap.json and NAME-target.json; a value Meltano would read from
 .env or the environment becomes {"$secret": "VAR"} (set SINGER_SECRET_VAR), never a copy. The tap and
 target are the executables Meltano installed under .meltano/, else the plugins' executables on PATH.
+A setting of a known kind (integer, boolean, ...) that comes from there keeps its kind
+({"$secret": "VAR", "kind": "integer"}). A job's mappings become mapper stages between tap and target.
 The catalog is the extractor's catalog file, else the one Meltano cached under .meltano/run/ with
-the select and metadata rules applied. A cron interval is kept, read in UTC. Whatever does not carry
-over (mappers, transformers, unresolved plugins) is listed in the report.
+the select and metadata rules applied. A cron interval is kept, read in UTC. A job \`meltano run\`
+would refuse is listed with its reason and not imported; whatever does not carry over (transformers,
+utilities, unused mappers) and what was assumed about plugins only Meltano's hub defines is reported.
 
 Options:
   --environment NAME   the Meltano environment whose overrides apply (default: default_environment)

@@ -17,6 +17,7 @@ import type { WorkspacePaths } from './paths';
 import type { RunningJob, StartOptions } from './runner';
 import { isChildMessage, SETTINGS_ENV, TRIGGER_ENV, type ChildMessage, type ParentMessage } from './runnerProtocol';
 import { resolveSecrets, secretNamesIn, SECRET_ENV_PREFIX, type SecretResolver } from './secrets';
+import { configFilesOf } from './stages';
 import type { Integration } from './model';
 import { reconcile } from './reconcile';
 import { Store } from './store';
@@ -143,11 +144,7 @@ export async function startInChild(ctx: ChildRunContext, it: Integration, opts: 
 /** The values of the secrets the configs refer to, as the CLI takes them; a missing one refuses the start here. */
 async function secretsFor(ctx: ChildRunContext, it: Integration): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
-  for (const [file, what] of [
-    [it.tapConfig, `the tap config of ${it.name}`],
-    [it.targetConfig, `the target config of ${it.name}`],
-  ] as const) {
-    if (file === null) continue;
+  for (const { file, what } of configFilesOf(it)) {
     let config: unknown;
     try {
       config = JSON.parse(fs.readFileSync(ctx.paths.resolve(file), 'utf8'));

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { ExitCode, SingerError, errorMessage, usageError } from './errors';
 import { TypedEmitter, type EngineEvents } from './events';
 import { activeJob, jobsOf } from './jobs';
-import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job } from './model';
+import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job, type Mapper } from './model';
 import { DEFAULT_DATABASE_PATH, workspacePaths, type WorkspacePaths } from './paths';
 import { reconcile, runnerGone } from './reconcile';
 import { startInChild, type ChildRuntime } from './childRunner';
@@ -33,7 +33,7 @@ export interface EngineOptions {
   child?: ChildRuntime;
 }
 
-export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt' | 'scheduleChangedAt'>;
+export type NewIntegration = Omit<Integration, 'createdAt' | 'anchorAt' | 'scheduleChangedAt' | 'mappers'> & { mappers?: Mapper[] };
 
 export class Engine {
   readonly paths: WorkspacePaths;
@@ -89,6 +89,7 @@ export class Engine {
         throw usageError(`an integration named "${it.name}" already exists. Choose another name, or remove it first with \`singer-replication remove ${it.name}\`.`);
       }
       db.integrations.push(it);
+      if (it.mappers.length > 0) db.version = 2;
     });
     this.events.emit('changed');
     return it;

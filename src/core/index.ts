@@ -9,6 +9,7 @@ export { validateCron, compileCron } from './schedule/cron';
 export { describeSchedule } from './schedule/resolve';
 export { joinCommand, splitCommand } from './argv';
 export { secretNamesIn } from './secrets';
+export { configFilesOf } from './stages';
 export * as meltano from './meltano';
 export { applySettingsPatch, checkSettingsForm, settingsView, upcomingRuns } from './settingsCheck';
 // The settings page's protocol (zod), loaded with the engine: the host checks the page's messages with

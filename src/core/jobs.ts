@@ -16,6 +16,7 @@ export function newJob(fields: Pick<Job, 'integration' | 'id' | 'status' | 'trig
     runnerHost: null,
     tapPgid: null,
     targetPgid: null,
+    mapperPgids: [],
     stopRequestedAt: null,
     stopGracePeriodSeconds: null,
     ...fields,

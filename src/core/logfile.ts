@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-export type LogSource = 'runner' | 'tap' | 'target';
+export type LogSource = 'runner' | 'tap' | 'mapper' | 'target';
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' | 'CRITICAL';
 
 const LEVEL_WORDS: Record<string, LogLevel> = {

@@ -16,6 +16,18 @@ export const ScheduleSchema = z.discriminatedUnion('kind', [
 ]);
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
+/**
+ * A mapper stage (DESIGN §5 "Mapper stages"): a program run as `COMMAND --config FILE` between the tap
+ * and the target, in the order listed. `name` is how logs and the views call it (a Meltano mapping's name).
+ */
+export const MapperSchema = z.object({
+  name: z.string().min(1).max(128),
+  command: Argv,
+  /** A path like tapConfig, read when each job starts; null: an empty `{}`. */
+  config: z.string().nullable().default(null),
+});
+export type Mapper = z.infer<typeof MapperSchema>;
+
 export const IntegrationSchema = z.object({
   name: IntegrationName,
   tap: Argv,
@@ -24,6 +36,8 @@ export const IntegrationSchema = z.object({
   tapConfig: z.string().nullable().default(null),
   targetConfig: z.string().nullable().default(null),
   catalog: z.string().nullable().default(null),
+  /** Between the tap and the target, in order: `tap | mapper… | target`. */
+  mappers: z.array(MapperSchema).default([]),
   env: z.record(z.string(), z.string()).default({}),
   schedule: ScheduleSchema.default({ kind: 'default' }),
   paused: z.boolean().default(false),
@@ -61,6 +75,8 @@ export const JobSchema = z.object({
   runnerHost: z.string().nullable().default(null),
   tapPgid: z.number().int().nullable().default(null),
   targetPgid: z.number().int().nullable().default(null),
+  /** The mapper stages' process groups, in order (rule 13 kills them too). */
+  mapperPgids: z.array(z.number().int()).default([]),
   /** Set by Stop Extraction in any process; the runner carries the stop out (DESIGN §5 "Who stops a job"). */
   stopRequestedAt: z.iso.datetime().nullable().default(null),
   stopGracePeriodSeconds: z.number().nonnegative().nullable().default(null),
@@ -68,7 +84,11 @@ export const JobSchema = z.object({
 export type Job = z.infer<typeof JobSchema>;
 
 export const DatabaseSchema = z.object({
-  version: z.literal(1),
+  /**
+   * 2 once an integration has mapper stages: a version that knows no mappers refuses such a file (its
+   * rule 14: never overwritten) instead of dropping the stages and loading what they keep from the target.
+   */
+  version: z.union([z.literal(1), z.literal(2)]),
   integrations: z.array(IntegrationSchema),
   jobs: z.array(JobSchema),
   /** The last job id given per integration, so ids never repeat after history is trimmed. */

@@ -9,9 +9,10 @@ import { parseDuration } from './duration';
 import type { NewIntegration } from './engine';
 import { errorMessage, usageError } from './errors';
 import { findExecutable } from './executable';
-import { INTEGRATION_NAME, type Schedule } from './model';
+import { INTEGRATION_NAME, type Mapper, type Schedule } from './model';
 import type { WorkspacePaths } from './paths';
 import { validateCron } from './schedule/cron';
+import { mapperNameOf } from './stages';
 
 /** How each front names the fields in its errors: the CLI by its flags, VS Code by the form's labels. */
 export interface FieldLabels {
@@ -52,6 +53,8 @@ export interface NewIntegrationInput {
   paused?: boolean | undefined;
   /** `KEY=VALUE` entries. */
   env?: readonly string[] | undefined;
+  /** Mapper stages between tap and target, in order (`add --mapper CMD [--mapper-config F]`). */
+  mappers?: readonly { command: string; config?: string | null | undefined }[] | undefined;
 }
 
 /** Null when the name is usable; else the sentence that says why not. */
@@ -106,6 +109,22 @@ export function scheduleFrom(
   return { kind: 'interval', everyMs: ms };
 }
 
+/**
+ * Mapper stages, each named after its program (`hide-emails`, or `-2`, `-3` when two share a program);
+ * their config files are kept by path like the tap's.
+ */
+export function mappersFrom(paths: WorkspacePaths, entries: NewIntegrationInput['mappers'] = []): Mapper[] {
+  const out: Mapper[] = [];
+  for (const [i, e] of entries.entries()) {
+    const command = parseCommand(e.command, 'mapper');
+    const base = mapperNameOf(command);
+    let name = base;
+    for (let n = 2; out.some((m) => m.name === name); n++) name = `${base}-${n}`;
+    out.push({ name, command, config: fileRefFrom(paths, e.config, `--mapper-config (of mapper ${i + 1}, ${name})`) });
+  }
+  return out;
+}
+
 export function envFrom(entries: readonly string[] = [], labels: FieldLabels = CLI_LABELS): Record<string, string> {
   const env: Record<string, string> = {};
   for (const kv of entries) {
@@ -137,6 +156,7 @@ export function newIntegration(
     tapConfig: fileRefFrom(paths, input.tapConfig, labels.tapConfig),
     targetConfig: fileRefFrom(paths, input.targetConfig, labels.targetConfig),
     catalog: fileRefFrom(paths, input.catalog, labels.catalog),
+    mappers: mappersFrom(paths, input.mappers),
     env: envFrom(input.env, labels),
     schedule: scheduleFrom(input, labels),
     paused: input.paused ?? false,
@@ -145,9 +165,10 @@ export function newIntegration(
 }
 
 /** One warning per program that is not installed where the job will look for it. */
-export function missingPrograms(paths: WorkspacePaths, it: Pick<NewIntegration, 'tap' | 'target' | 'env'>, envPath: string | undefined): string[] {
+export function missingPrograms(paths: WorkspacePaths, it: Pick<NewIntegration, 'tap' | 'target' | 'env' | 'mappers'>, envPath: string | undefined): string[] {
   const out: string[] = [];
-  for (const [role, argv] of [['tap', it.tap], ['target', it.target]] as const) {
+  const programs = [['tap', it.tap], ...(it.mappers ?? []).map((m) => ['mapper', m.command] as const), ['target', it.target]] as const;
+  for (const [role, argv] of programs) {
     const found = findExecutable(argv[0]!, paths.workspace, it.env.PATH ?? envPath);
     if ('missing' in found) {
       out.push(`the ${role} program ${found.missing} was not found (looked in ${found.lookedIn}); jobs will fail until it is installed.`);

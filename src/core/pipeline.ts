@@ -2,12 +2,14 @@
  * One `tap | target` pipeline (DESIGN rules 9, 12, §5): each program in its own process group,
  * spawned without a shell; the relay in between; stderr of both and the runner's events streamed
  * into the log. Stopping signals only the tap's group, so the target loads what was extracted.
+ * Mapper stages, when the integration has them, run between the two (stages.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { joinCommand } from './argv';
 import { onLines, type LogWriter } from './logfile';
 import { exitCodeOf, signalGroup } from './process';
 import { Relay, type BadLine } from './relay';
+import { MapperChain, type ChainResult, type MapperFailure, type MapperStage } from './stages';
 import { openTapOutput } from './tapOutput';
 
 /** After a target failure or a bad tap line the tap has no one to talk to: a short grace only. */
@@ -23,6 +25,8 @@ export interface PipelineSpec {
   /** The target's state lines, in order, as they arrive. */
   onState: (state: Record<string, unknown>) => void;
   onProgress?: (records: Readonly<Record<string, number>>) => void;
+  /** Between tap and target, in order; none: `tap | target`. */
+  mappers?: MapperStage[];
 }
 
 export interface PipelineResult {
@@ -31,8 +35,12 @@ export interface PipelineResult {
   records: Record<string, number>;
   badLine: BadLine | null;
   stopped: boolean;
-  /** The target ended while the tap still ran. */
+  /** The target ended while its input (the tap's or the last mapper's output) still flowed. */
   targetEndedFirst: boolean;
+  /** The mappers' exit codes, in order; empty without mappers. */
+  mapperExitCodes: (number | null)[];
+  /** The first mapper that failed, which fails the job as a failing target does (rule 12). */
+  mapperFailure: MapperFailure | null;
   tapErrorTail: string[];
   targetErrorTail: string[];
   spawnError: string | null;
@@ -46,6 +54,7 @@ export interface PipelineResult {
 export class Pipeline {
   private tap: ChildProcess | undefined;
   private target: ChildProcess | undefined;
+  private chain: MapperChain | undefined;
   private tapExited = false;
   private stopRequested = false;
   private killTimer: NodeJS.Timeout | undefined;
@@ -60,6 +69,10 @@ export class Pipeline {
   }
   get targetPgid(): number | undefined {
     return this.target?.pid;
+  }
+  /** Known once the mappers have spawned (empty before, and without mappers). */
+  get mapperPgids(): number[] {
+    return this.chain?.pgids ?? [];
   }
 
   /** Stop Extraction (rule 9): SIGTERM to the tap's group now, SIGKILL after the grace period. */
@@ -123,11 +136,34 @@ export class Pipeline {
       tapOutput?.destroy();
       return failedToSpawn(`the target could not be started: ${targetSpawned}`, log);
     }
+    let chain: MapperChain | null = null;
+    if (spec.mappers && spec.mappers.length > 0) {
+      const started = await MapperChain.start(spec.mappers, target.stdin!, {
+        cwd: spec.cwd,
+        env: spec.env,
+        log,
+        onProgress: spec.onProgress,
+        onFailure: () => this.terminateTap(TAP_ABORT_GRACE_MS, 'mapper failed'),
+      });
+      if ('spawnError' in started) {
+        tapOutput?.destroy();
+        target.stdin!.end();
+        await exited(target);
+        return failedToSpawn(started.spawnError, log);
+      }
+      chain = this.chain = started;
+    }
+    // Where the tap's output goes, and what ends the target's input when the tap is not started.
+    const tapSink = chain ? chain.input : target.stdin!;
+    const endWithoutTap = async (): Promise<Exit> => {
+      chain?.inputEnded();
+      tapSink.end();
+      return (await Promise.all([exited(target), chain?.result()]))[0];
+    };
     if (this.stopRequested) {
       // Stopped while the target was starting: the tap is never started, the target sees an empty input.
       tapOutput?.destroy();
-      target.stdin!.end();
-      const r = await exited(target);
+      const r = await endWithoutTap();
       return { ...stoppedBeforeStart(log), targetExitCode: exitCodeOf(r.code, r.signal), runMs: performance.now() - startedAt };
     }
     log.runner(`starting tap: ${joinCommand(spec.tapArgv)}`);
@@ -142,8 +178,7 @@ export class Pipeline {
     const tapSpawned = await spawned(tap);
     if (tapSpawned !== null) {
       tapOutput?.destroy();
-      target.stdin!.end();
-      await exited(target);
+      await endWithoutTap();
       return failedToSpawn(`the tap could not be started: ${tapSpawned}`, log);
     }
     log.runner(`tap pid ${tap.pid}, target pid ${target.pid} (each in its own process group)`);
@@ -159,7 +194,7 @@ export class Pipeline {
     // Judged by the tap's output, not its exit event: Node may report the tap's exit after the
     // target's even when the tap ended first and the target merely finished reading.
     const targetExit = exited(target).then((r) => {
-      if (!tapOutputEnded && !badOutput) {
+      if (chain ? chain.feedingTarget : !tapOutputEnded && !badOutput) {
         targetEndedFirst = true;
         log.runner(`the target exited (${describeExit(r)}) while the tap was still running: stopping the tap`, 'ERROR');
         this.terminateTap(TAP_ABORT_GRACE_MS, 'target ended');
@@ -187,19 +222,22 @@ export class Pipeline {
       ),
     ]);
 
-    const relay = new Relay(tapOutput?.source ?? tap.stdout!, target.stdin!, {
-      onProgress: spec.onProgress,
+    const relay = new Relay(tapOutput?.source ?? tap.stdout!, tapSink, {
+      // With mappers, records are counted where the target receives them: after the last one.
+      onProgress: chain ? undefined : spec.onProgress,
       progressMs: 500,
       stopping: () => this.stopRequested,
       // The tap is stopped as soon as its output goes bad: the target has all it will get.
       onBadLine: (bad) => {
         badOutput = true;
+        chain?.inputEnded();
         log.runner(`tap output line ${bad.lineNumber} is not a Singer message (${bad.reason}): ${bad.excerpt}`, 'ERROR');
         this.terminateTap(TAP_ABORT_GRACE_MS, 'bad tap output');
       },
     });
     const relayed = relay.run().then((r) => {
       tapOutputEnded = true;
+      chain?.inputEnded();
       if (r.droppedTailBytes > 0) {
         log.runner(`dropped the tap's unfinished last line (${r.droppedTailBytes} bytes, cut off by the stop); the target got every complete line before it`, 'WARNING');
       }
@@ -207,18 +245,20 @@ export class Pipeline {
     });
 
     let bothExitedAt = 0;
-    const bothExited = Promise.all([tapExit, targetExit]).then((r) => {
+    const bothExited = Promise.all([tapExit, targetExit, chain?.result() ?? null]).then((r) => {
       bothExitedAt = performance.now();
       return r;
     });
-    const [[tapR, targetR], relayR] = await Promise.all([bothExited, relayed, stderrDone]);
+    const [[tapR, targetR, chainR], relayR] = await Promise.all([bothExited, relayed, stderrDone]);
+    chain?.logExtracted(relayR.records);
     return {
       tapExitCode: exitCodeOf(tapR.code, tapR.signal),
       targetExitCode: exitCodeOf(targetR.code, targetR.signal),
-      records: relayR.records,
+      records: chainR ? chainR.records : relayR.records,
       badLine: relayR.badLine,
       stopped: this.stopRequested,
       targetEndedFirst,
+      ...mapperOutcome(chainR),
       tapErrorTail: tapTail,
       targetErrorTail: targetTail,
       spawnError: null,
@@ -276,6 +316,10 @@ function stoppedBeforeStart(log: LogWriter): PipelineResult {
   return { ...notStarted(''), spawnError: null, stopped: true };
 }
 
+function mapperOutcome(r: ChainResult | null): Pick<PipelineResult, 'mapperExitCodes' | 'mapperFailure'> {
+  return { mapperExitCodes: r?.exitCodes ?? [], mapperFailure: r?.failure ?? null };
+}
+
 /** The result of a pipeline whose programs never ran (a program could not be found or started). */
 export function notStarted(message: string): PipelineResult {
   return {
@@ -285,6 +329,7 @@ export function notStarted(message: string): PipelineResult {
     badLine: null,
     stopped: false,
     targetEndedFirst: false,
+    ...mapperOutcome(null),
     tapErrorTail: [],
     targetErrorTail: [],
     spawnError: message,

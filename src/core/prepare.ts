@@ -11,11 +11,14 @@ import { findExecutable } from './executable';
 import type { Integration } from './model';
 import type { WorkspacePaths } from './paths';
 import { hasSecrets, resolveSecrets, SECRET_ENV_PREFIX, type SecretResolver } from './secrets';
+import { mapperConfigWhat, type MapperStage } from './stages';
 import { readState } from './stateFile';
 
 export interface PreparedJob {
   tapArgv: string[];
   targetArgv: string[];
+  /** The mapper stages, each `COMMAND --config FILE`, in order. */
+  mappers: MapperStage[];
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Values to redact from the log. */
@@ -41,11 +44,14 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
   const tapConfig = it.tapConfig === null ? {} : readJsonFile(paths.resolve(it.tapConfig), `the tap config of ${it.name}`, '--tap-config');
   const targetConfig =
     it.targetConfig === null ? {} : readJsonFile(paths.resolve(it.targetConfig), `the target config of ${it.name}`, '--target-config');
+  const mapperConfigs = it.mappers.map((m) => (m.config === null ? {} : readJsonFile(paths.resolve(m.config), mapperConfigWhat(it.name, m.name), '--mapper-config')));
   if (it.catalog !== null) readJsonFile(paths.resolve(it.catalog), `the catalog of ${it.name}`, '--catalog');
   const state = o.fullRefresh ? null : readState(paths.stateFile(it.name), it.name);
 
   const resolvedTap = await resolveSecrets(tapConfig, o.secrets, `the tap config of ${it.name}`, secrets);
   const resolvedTarget = await resolveSecrets(targetConfig, o.secrets, `the target config of ${it.name}`, secrets);
+  const resolvedMappers: unknown[] = [];
+  for (const [i, m] of it.mappers.entries()) resolvedMappers.push(await resolveSecrets(mapperConfigs[i], o.secrets, mapperConfigWhat(it.name, m.name), secrets));
 
   // Private files: resolved secrets are readable by the user alone and deleted after the job.
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `singer-${it.name}-`));
@@ -67,11 +73,17 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
     if (it.catalog !== null) tapArgs.push('--catalog', paths.resolve(it.catalog));
     if (stateFile !== null) tapArgs.push('--state', stateFile);
     const targetArgs = [...it.target.slice(1), '--config', targetConfigFile];
+    const mapperArgs = it.mappers.map((m, i) => {
+      const file = m.config !== null && !hasSecrets(mapperConfigs[i]) ? paths.resolve(m.config) : writePrivate(tmp, `mapper-${i + 1}-config.json`, resolvedMappers[i]);
+      return [...m.command.slice(1), '--config', file];
+    });
 
     let missingProgram: string | null = null;
     const tapExe = findExecutable(it.tap[0]!, paths.workspace, env.PATH);
     const targetExe = findExecutable(it.target[0]!, paths.workspace, env.PATH);
-    for (const [role, found] of [['tap', tapExe], ['target', targetExe]] as const) {
+    const mapperExes = it.mappers.map((m) => findExecutable(m.command[0]!, paths.workspace, env.PATH));
+    const roles = [['tap', tapExe], ...it.mappers.map((_, i) => ['mapper', mapperExes[i]!] as const), ['target', targetExe]] as const;
+    for (const [role, found] of roles) {
       if ('missing' in found && missingProgram === null) {
         missingProgram =
           `${role} program not found: ${found.missing} (looked in ${found.lookedIn}). Install it, e.g. in the workspace's ` +
@@ -81,6 +93,10 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
     return {
       tapArgv: ['found' in tapExe ? tapExe.found : it.tap[0]!, ...tapArgs],
       targetArgv: ['found' in targetExe ? targetExe.found : it.target[0]!, ...targetArgs],
+      mappers: it.mappers.map((m, i) => {
+        const exe = mapperExes[i]!;
+        return { name: m.name, argv: ['found' in exe ? exe.found : m.command[0]!, ...mapperArgs[i]!] };
+      }),
       env,
       cwd: paths.workspace,
       secrets,

@@ -26,7 +26,7 @@ export async function reconcile(store: Store, paths: WorkspacePaths): Promise<Jo
     const found: Job[] = [];
     for (const job of fresh.jobs) {
       if (!runnerGone(job)) continue;
-      for (const pgid of [job.tapPgid, job.targetPgid]) if (pgid !== null && groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
+      for (const pgid of [job.tapPgid, ...job.mapperPgids, job.targetPgid]) if (pgid !== null && groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
       const stateFile = paths.stateFile(job.integration);
       let stateSaved = false;
       try {

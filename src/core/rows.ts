@@ -59,7 +59,7 @@ export function integrationRow(db: Database, it: Integration, ctx: RowContext): 
   };
 }
 
-/** The object `list --json` prints per integration (DESIGN §5): these fields, in this order. */
+/** The object `list --json` prints per integration (DESIGN §5): these fields, in this order (new ones go last). */
 export function listJson(row: IntegrationRow): Record<string, unknown> {
   const last = row.lastJob;
   return {
@@ -69,5 +69,7 @@ export function listJson(row: IntegrationRow): Record<string, unknown> {
     schedule: row.schedule,
     lastJob: last && { id: last.id, status: last.status, startedAt: last.startedAt, endedAt: last.endedAt, records: totalRecords(last.records) },
     nextRunAt: row.nextRunAt?.toISOString() ?? null,
+    // Added last, so the fields before keep their order: each stage's name, argv and config file (or null).
+    mappers: row.integration.mappers.map((m) => ({ name: m.name, command: m.command, config: m.config })),
   };
 }

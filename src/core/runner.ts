@@ -150,6 +150,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
         pipeline = new Pipeline({
           tapArgv: prepared.tapArgv,
           targetArgv: prepared.targetArgv,
+          mappers: prepared.mappers,
           cwd: prepared.cwd,
           env: prepared.env,
           log,
@@ -243,6 +244,7 @@ function judge(r: PipelineResult, name: string): { status: JobStatus; error: str
   if (r.targetEndedFirst || (r.targetExitCode !== null && r.targetExitCode !== 0)) {
     return { status: 'Failed', error: `the target failed (exit code ${r.targetExitCode})${tail(r.targetErrorTail)}` };
   }
+  if (r.mapperFailure) return { status: 'Failed', error: r.mapperFailure.message };
   if (r.stopped) return { status: 'Cancelled', error: `stopped by the user; the next job of ${name} resumes from the saved state` };
   if (r.tapExitCode !== 0) return { status: 'Failed', error: `the tap failed (exit code ${r.tapExitCode})${tail(r.tapErrorTail)}` };
   return { status: 'Succeeded', error: null };
@@ -265,6 +267,7 @@ async function recordGroups(ctx: RunContext, pipeline: Pipeline, id: string, nam
       if (j) {
         j.tapPgid = pipeline.tapPgid ?? null;
         j.targetPgid = pipeline.targetPgid ?? null;
+        j.mapperPgids = pipeline.mapperPgids;
       }
     })
     .catch(() => undefined);

@@ -2,8 +2,11 @@
  * Secrets (DESIGN rule 16): config may say `{"$secret": "NAME"}`; the value comes from VS Code's
  * SecretStorage in the editor and from the environment variable SINGER_SECRET_NAME on the command line.
  * Resolved values are written only to a temp config file readable by the user alone, and redacted from logs.
+ * A reference may carry the setting's kind (`{"$secret": "DB_PORT", "kind": "integer"}`, DESIGN §5 "Typed
+ * secrets"): the text is then converted as Meltano converts such a setting (settingKinds.ts), or the run is refused.
  */
-import { MissingSecretError } from './errors';
+import { MissingSecretError, usageError } from './errors';
+import { convertByKind, isSecretKind, KIND_WORDS, SECRET_KINDS } from './settingKinds';
 
 export type SecretResolver = (name: string) => Promise<string | undefined>;
 
@@ -13,8 +16,18 @@ export function environmentSecrets(env: NodeJS.ProcessEnv = process.env): Secret
   return async (name) => env[`${SECRET_ENV_PREFIX}${name}`];
 }
 
-function isSecretRef(v: unknown): v is { $secret: string } {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && typeof (v as { $secret?: unknown }).$secret === 'string';
+export interface SecretRef {
+  $secret: string;
+  /** One of SECRET_KINDS; any other word refuses the run with a sentence that lists them. */
+  kind?: string;
+}
+
+/** `{"$secret": NAME}`, or `{"$secret": NAME, "kind": KIND}`. */
+export function isSecretRef(v: unknown): v is SecretRef {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  return typeof o.$secret === 'string' && keys.every((k) => k === '$secret' || (k === 'kind' && typeof o.kind === 'string'));
 }
 
 /** The secret names a config refers to, e.g. to offer them in "Singer: Set Secret". */
@@ -48,8 +61,21 @@ export async function resolveSecrets(
         value.$secret,
       );
     }
-    found.add(v);
-    return v;
+    const kind = value.kind ?? 'string';
+    if (!isSecretKind(kind)) {
+      throw usageError(`${where} gives the secret "${value.$secret}" the kind "${kind}", which is none of ${SECRET_KINDS.join(', ')}: fix the kind in the config file.`);
+    }
+    const converted = convertByKind(v, kind);
+    if (!converted.ok) {
+      // The value is not repeated: it may be a credential of the wrong kind.
+      throw usageError(
+        `${where} takes the secret "${value.$secret}" as ${KIND_WORDS[kind]} (kind ${kind}), but its value is not one (${converted.reason}): ` +
+          `set ${SECRET_ENV_PREFIX}${value.$secret} (in VS Code: "Singer: Set Secret") to such a value.`,
+      );
+    }
+    // Flags and numbers are not redacted: hiding every "1" or "false" would garble the log.
+    if (kind === 'string' || kind === 'array' || kind === 'object') found.add(v);
+    return converted.value;
   }
   if (Array.isArray(value)) return Promise.all(value.map((v) => resolveSecrets(v, resolve, where, found)));
   if (typeof value === 'object' && value !== null) {
@@ -59,3 +85,4 @@ export async function resolveSecrets(
   }
   return value;
 }
+

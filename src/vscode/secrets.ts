@@ -72,11 +72,10 @@ export function registerSecrets(context: vscode.ExtensionContext, folders: Folde
 /** Names the integrations' configs refer to, so Set Secret can offer the ones still missing. */
 async function referencedSecrets(folders: Folders): Promise<Set<string>> {
   const names = new Set<string>();
-  const { secretNamesIn } = core();
+  const { secretNamesIn, configFilesOf } = core();
   for (const f of await folders.rows()) {
     for (const r of f.rows) {
-      for (const file of [r.integration.tapConfig, r.integration.targetConfig]) {
-        if (file === null) continue;
+      for (const { file } of configFilesOf(r.integration)) {
         try {
           const text = await vscode.workspace.fs.readFile(vscode.Uri.file(f.entry.workspace.engine.paths.resolve(file)));
           secretNamesIn(JSON.parse(new TextDecoder().decode(text)), names);

@@ -97,7 +97,8 @@ export class SettingsSession {
     if (!row) return { gone: `There is no integration named ${name} in ${entry.folder.name} any more: it was deleted.` };
     const defaultFrequencyMs = entry.workspace.currentSettings.defaultFrequencyMs;
     const { form, status } = core().settingsView(row, defaultFrequencyMs, this.owner.folders.liveRecords(entry, name));
-    return { folder: this.panel.folder, folderName: entry.folder.name, name, form, defaultFrequencyMs, trusted: vscode.workspace.isTrusted, status };
+    const mappers = row.integration.mappers.map((m) => ({ name: m.name, command: core().joinCommand(m.command), config: m.config ?? '' }));
+    return { folder: this.panel.folder, folderName: entry.folder.name, name, form, defaultFrequencyMs, mappers, trusted: vscode.workspace.isTrusted, status };
   }
 
   /** The form checked field by field, with the next start times of its schedule as the scheduler plans them. */

@@ -73,6 +73,8 @@ export const SnapshotSchema = z.object({
   /** The integration as saved, as a form. */
   form: SettingsFormSchema,
   defaultFrequencyMs: z.number().int().positive(),
+  /** The mapper stages between tap and target, in order, shown read-only: the command as text, the config path ('' for none). */
+  mappers: z.array(z.object({ name: z.string(), command: z.string(), config: z.string() })).max(100),
   /** Restricted Mode: the scheduler does not run here. */
   trusted: z.boolean(),
   status: StatusViewSchema,

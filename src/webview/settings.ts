@@ -113,6 +113,7 @@ class Page {
     if (!this.form) this.build();
     this.form!.defaultFrequencyMs = s.defaultFrequencyMs;
     this.form!.bind(this.state.edited, this.state.base);
+    this.form!.showMappers(s.mappers);
     this.status!.render(s, new Date());
     this.title.textContent = s.name;
     this.subtitle.textContent = `Integration settings · ${s.folderName}`;

@@ -2,6 +2,7 @@
 // code-server, the demo integration made and run by the CLI, its settings opened from the tree's gear,
 // and the page driven by keyboard and mouse. Screenshots of every step land in test/e2e/screenshots/.
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO } from '../harness/codeServer.mjs';
@@ -64,7 +65,9 @@ for (const [theme, colorTheme] of THEMES) {
 
     before(async function () {
       demo = demoCopy();
-      addDemo(demo, '--frequency', '1h');
+      // A mapper stage between tap and target (one that drops nothing), shown read-only on the page.
+      writeFileSync(join(demo, 'mapper-config.json'), '{"stream_maps": {}}');
+      addDemo(demo, '--frequency', '1h', '--mapper', `python3 ${join(REPO, 'test/fixtures/mapper_fixture.py')}`, '--mapper-config', 'mapper-config.json');
       await earlierHistory(demo);
       cli('run', 'demo');
       cli('run', 'demo');
@@ -97,6 +100,11 @@ for (const [theme, colorTheme] of THEMES) {
       const s = settings();
       await s.locator('#frequency').waitFor({ timeout: 30_000 });
       assert.equal(await s.locator('#tap').inputValue(), 'python3 tap_demo.py');
+      const mapper = s.locator('[data-field="mappers"] .mapper-row');
+      assert.equal(await mapper.count(), 1);
+      assert.equal(await mapper.locator('.mapper-name').textContent(), '1. mapper_fixture');
+      assert.equal(await mapper.locator('.mapper-command').textContent(), `python3 ${join(REPO, 'test/fixtures/mapper_fixture.py')}`);
+      assert.equal(await mapper.locator('.mapper-config').textContent(), 'mapper-config.json');
       assert.equal(await s.locator('#frequency-text').textContent(), 'Every 1 hour');
       await s.locator('.history-chart .job.succeeded').nth(1).waitFor();
       // The chart: a bar per job coloured by status, the Skipped entry a gap whose tooltip says why.

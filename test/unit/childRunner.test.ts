@@ -97,6 +97,26 @@ describe('jobs in a child process (the extension host runs them so)', function (
     assert.ok(!log.includes('correct horse'));
   });
 
+  it('a mapper stage runs in the child too, with the secrets of its config (typed ones converted) passed by the front', async () => {
+    const t = tempWorkspace();
+    t.writeJson('m-tap.json', { total: 6, with_email: true });
+    t.writeJson('m-target.json', { path: t.file('m-out.jsonl') });
+    t.writeJson('m-mapper.json', { stream_maps: { items: { email: null } }, config_file: t.file('m-seen.json'), token: { $secret: 'MAP_TOKEN' }, limit: { $secret: 'MAP_LIMIT', kind: 'integer' } });
+    const mapper = `python3 ${path.join(REPO, 'test/fixtures/mapper_fixture.py')}`;
+    const add = await cli(t, 'add', 'm', '--tap', `python3 ${path.join(REPO, 'test/fixtures/tap_fixture.py')}`, '--target', `python3 ${path.join(REPO, 'test/fixtures/target_fixture.py')}`, '--tap-config', 'm-tap.json', '--target-config', 'm-target.json', '--mapper', mapper, '--mapper-config', 'm-mapper.json');
+    assert.equal(add.code, 0, add.err);
+    const missing = engineOf(t);
+    await assert.rejects(missing.start('m', { trigger: 'manual' }), (e: Error & { secret?: string }) => e.secret === 'MAP_TOKEN');
+    const engine = engineOf(t, { MAP_TOKEN: 'tok-1234', MAP_LIMIT: '100' });
+    const job = await (await engine.start('m', { trigger: 'manual' })).done;
+    assert.equal(job.status, 'Succeeded', job.error ?? '');
+    assert.notEqual(job.runnerPid, process.pid);
+    assert.deepEqual(job.records, { items: 6 });
+    assert.deepEqual(t.readLines('m-out.jsonl').filter((r) => 'email' in (r as object)), []);
+    const seen = JSON.parse(fs.readFileSync(t.file('m-seen.json'), 'utf8')) as { token: string; limit: number };
+    assert.deepEqual([seen.token, seen.limit], ['tok-1234', 100]);
+  });
+
   it('when the front that started the job goes away, the child stops the extraction and still records the job (rule 13)', async () => {
     const t = tempWorkspace();
     const out = await addFixture(t, 'orphan', { total: 20000, sleep: 0.002 });

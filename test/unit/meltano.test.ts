@@ -282,8 +282,11 @@ describe('meltano: import reads a project as Meltano does', () => {
 
     const text = plan.report.map((l) => `${l.where ?? ''} ${l.message}`).join('\n');
     assert.match(text, /meltano.yml line \d+ job daily: the command dbt:run \(utility\) is not run by the engine/);
-    assert.match(text, /meltano.yml line \d+ job mapped: tap-fixture -> mapper-x -> target-other goes through the mapper mapper-x/);
-    assert.match(text, /not imported, since the engine runs extract-load pipelines only: mapper-x \(mapper\), dbt \(utility\)/);
+    assert.match(
+      text,
+      /meltano.yml line \d+ job mapped: `meltano run` refuses its tasks "tap-fixture mapper-x target-other" \("Expected unique mappings name not the mapper plugin name: mapper-x\."\), so nothing of it is imported; give mapper-x a mapping \(mappings: \[\{name, config\}\]\) and name that instead/,
+    );
+    assert.match(text, /not imported, since the engine runs extract-load pipelines \(with their mappers\) only: mapper-x \(mapper, in no imported pipeline\), dbt \(utility\)/);
     assert.match(text, /tap-hub: its definition comes from Meltano's hub and no lock file/);
     assert.match(text, /no catalog for tap-fixture/);
     assert.match(text, /TAP_FIXTURE_URL.*set it to the whole value/);
@@ -293,7 +296,7 @@ describe('meltano: import reads a project as Meltano does', () => {
   it('a meltano.yml that does not parse, or names an unknown plugin, is refused naming the file and line', async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ 'meltano.yml': 'plugins:\n  extractors:\n  - name: tap-a\n   namespace: x\n' }, /^singer-replication: meltano\.yml line 4: .*not valid YAML; fix it and import again\.\n$/],
-      [{ 'meltano.yml': 'plugins:\n  extractors:\n  - name: tap-a\n    namespace: tap_a\njobs:\n- name: j\n  tasks:\n  - tap-a target-b\n' }, /^singer-replication: meltano\.yml line 8: the job "j" runs "target-b", which is no plugin or job of the project/],
+      [{ 'meltano.yml': 'plugins:\n  extractors:\n  - name: tap-a\n    namespace: tap_a\njobs:\n- name: j\n  tasks:\n  - tap-a target-b\n' }, /^singer-replication: meltano\.yml line 8: the job "j" runs "target-b", which is no plugin, mapping or job of the project/],
       [
         { 'meltano.yml': 'include_paths: [sub/*.yml]\n', 'sub/s.yml': '# schedules\nschedules:\n- name: s\n  extractor: tap-a\n  loader: target-b\n  transform: skip\n  interval: "@daily"\n' },
         /^singer-replication: sub\/s\.yml line 4: the schedule "s" names the extractor "tap-a", which the project does not define/,

@@ -7,21 +7,13 @@
  * local port so any lookup would fail the test instead of going out.
  */
 import * as assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { parse as parseYaml } from 'yaml';
 import { splitCommand } from '../../src/core/argv';
+import { fixtureBin, meltano, requireMeltano, withPath } from './helpers/meltano';
 import { cli, FIXTURES, REPO, TAP, TARGET, tempWorkspace, type Workspace } from './helpers/workspace';
-
-const MELTANO = path.join(REPO, '.venv-test/bin/meltano');
-
-function requireMeltano(): void {
-  if (!fs.existsSync(MELTANO)) {
-    throw new Error(`${MELTANO} is missing: run \`bash scripts/setup-python.sh\` (npm test runs it) to install meltano from PyPI.`);
-  }
-}
 
 /** The JSON schema of meltano.yml that the installed meltano package ships. */
 function meltanoSchema(): object {
@@ -39,45 +31,8 @@ function assertValid(file: string): void {
   assert.ok(validator(data), `${file} does not validate against meltano.schema.json: ${JSON.stringify(validator.errors, null, 2)}`);
 }
 
-/** A bin folder with the fixtures under the names a tap developer's programs have. */
-function fixtureBin(ws: Workspace): string {
-  const bin = ws.file('bin');
-  fs.mkdirSync(bin, { recursive: true });
-  fs.symlinkSync(path.join(FIXTURES, 'tap_fixture.py'), path.join(bin, 'tap-fixture'));
-  fs.symlinkSync(path.join(FIXTURES, 'target_fixture.py'), path.join(bin, 'target-fixture'));
-  return bin;
-}
-
-function offlineEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    MELTANO_SEND_ANONYMOUS_USAGE_STATS: 'false',
-    MELTANO_DISABLE_TRACKING: 'true',
-    MELTANO_CLI_DISABLE_VERSION_CHECK: 'true',
-    MELTANO_AUTO_INSTALL: 'false',
-    MELTANO_HUB_URL: 'http://127.0.0.1:9',
-    MELTANO_CLI_LOG_FORMAT: 'uncolored',
-    NO_COLOR: '1',
-  };
-}
-
-function meltano(cwd: string, args: string[], input?: string): string {
-  const r = spawnSync(MELTANO, args, { cwd, env: offlineEnv(), input: input ?? '', encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `meltano ${args.join(' ')} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
 function lines(file: string): { id: number }[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: number }) : [];
-}
-
-/** PATH with the fixture bin first, for the engine's jobs (run in this process) and meltano's. */
-function withPath(bin: string): () => void {
-  const before = process.env.PATH;
-  process.env.PATH = `${bin}${path.delimiter}${before ?? ''}`;
-  return () => {
-    process.env.PATH = before;
-  };
 }
 
 const CATALOG = {

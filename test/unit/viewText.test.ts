@@ -10,7 +10,7 @@ const NOW = new Date(2026, 10, 24, 12, 0, 0); // a Tuesday, local time
 const at = (h: number, m: number, dayOffset = 0): Date => new Date(2026, 10, 24 + dayOffset, h, m);
 
 function it_(name: string, paused = false): Integration {
-  return { name, tap: ['t'], target: ['g'], tapConfig: null, targetConfig: null, catalog: null, env: {}, schedule: { kind: 'default' }, paused, createdAt: NOW.toISOString(), anchorAt: null, scheduleChangedAt: null };
+  return { name, tap: ['t'], target: ['g'], tapConfig: null, targetConfig: null, catalog: null, mappers: [], env: {}, schedule: { kind: 'default' }, paused, createdAt: NOW.toISOString(), anchorAt: null, scheduleChangedAt: null };
 }
 function row(name: string, syncStatus: SyncStatus, o: Partial<IntegrationRow> = {}): IntegrationRow {
   return { integration: it_(name, syncStatus === 'Paused'), jobs: [], syncStatus, active: null, lastJob: null, schedule: 'every 1h', nextRunAt: null, ...o };

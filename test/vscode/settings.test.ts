@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { SettingsForm } from '../../src/core/settingsForm';
 import { SETTINGS_VIEW_TYPE, type SettingsPanel } from '../../src/vscode/settingsPanel';
 import type { Snapshot, ToPage } from '../../src/webview/protocol';
-import { REPO, addFixture, api, cleanFolder, entry, folder, folderPath, waitFor, writeJson } from './helpers';
+import { REPO, TAP, TARGET, addFixture, api, cleanFolder, entry, folder, folderPath, waitFor, writeJson } from './helpers';
 
 const HOUR = 3_600_000;
 
@@ -83,8 +83,42 @@ describe('Integration Settings panel', function () {
     assert.equal(s.name, 'panel-demo');
     assert.equal(s.form.tap, `python3 ${path.join(REPO, 'test/fixtures/tap_fixture.py')}`);
     assert.equal(s.status.syncStatus, 'Paused');
+    assert.deepEqual(s.mappers, []);
     const manifest = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { activationEvents: string[] };
     assert.ok(manifest.activationEvents.includes(`onWebviewPanel:${SETTINGS_VIEW_TYPE}`), 'a reload could not restore the panel');
+  });
+
+  it('shows the mapper stages read-only; a job started in the editor runs through them; a save keeps them', async () => {
+    const e = await entry();
+    const mapper = ['python3', path.join(REPO, 'test/fixtures/mapper_fixture.py')];
+    writeJson('mapped-tap.json', { total: 4, with_email: true });
+    writeJson('mapped-target.json', { path: folderPath('mapped-out.jsonl') });
+    writeJson('mapped.seen.json', { stream_maps: { items: { email: null } } });
+    await e.workspace.engine.add({
+      name: 'mapped',
+      tap: [...TAP],
+      target: [...TARGET],
+      tapConfig: 'mapped-tap.json',
+      targetConfig: 'mapped-target.json',
+      catalog: null,
+      mappers: [{ name: 'hide-emails', command: mapper, config: 'mapped.seen.json' }],
+      env: {},
+      schedule: { kind: 'default' },
+      paused: true,
+    });
+    const p = await open('mapped');
+    assert.deepEqual(p.lastSnapshot()!.mappers, [{ name: 'hide-emails', command: `python3 ${mapper[1]}`, config: 'mapped.seen.json' }]);
+    const job = await (await e.workspace.engine.start('mapped', { trigger: 'manual' })).done;
+    assert.equal(job.status, 'Succeeded', job.error ?? '');
+    assert.deepEqual(job.records, { items: 4 });
+    const loaded = fs.readFileSync(folderPath('mapped-out.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(loaded.map((r) => Object.keys(r)), [['id'], ['id'], ['id'], ['id']], 'no email reached the target');
+    const form: SettingsForm = { ...p.lastSnapshot()!.form, mode: 'interval', everyMs: 6 * HOUR };
+    const saved = await ask(p, 'saveResult', { type: 'save', seq: 1, base: p.lastSnapshot()!.form, form });
+    assert.equal(saved.outcome, 'saved', JSON.stringify(saved));
+    const it = (await e.workspace.engine.read()).integrations.find((i) => i.name === 'mapped')!;
+    assert.deepEqual(it.schedule, { kind: 'interval', everyMs: 6 * HOUR });
+    assert.deepEqual(it.mappers.map((m) => m.name), ['hide-emails'], 'the save kept the mappers');
   });
 
   it('saving a new Replication Frequency writes the database and moves the scheduler’s next run at once', async () => {

@@ -16,6 +16,7 @@ import type { Engine } from '../engine';
 import { usageError } from '../errors';
 import { activeJob } from '../jobs';
 import type { Integration } from '../model';
+import { isSecretRef } from '../secrets';
 import { readState } from '../stateFile';
 import { MELTANO_FILE, loadMeltanoProject, meltanoFile, type MeltanoProject, type PluginType } from './project';
 import { escapeEnvRefs, escapeSettingKey, isPlainObject, toEnvVar } from './patterns';
@@ -78,6 +79,8 @@ interface PluginPlan {
   /** Managed keys, in the order a new entry gets them. */
   def: Record<string, unknown>;
   sensitive: string[];
+  /** The Meltano kind of a sensitive setting whose secret is typed, so Meltano converts it as the engine does. */
+  kinds: Record<string, string>;
   catalog: { file: string; value: unknown } | null;
   wrapper: { file: string; text: string } | null;
   argv: readonly string[];
@@ -97,6 +100,14 @@ export async function exportMeltanoProject(engine: Engine, o: MeltanoExportOptio
   const db = await engine.read();
   const integrations: Integration[] = [];
   for (const n of names) integrations.push(await engine.integration(n));
+  // Exported without its mappers, a pipeline would load what they keep from the target: refused instead.
+  const mapped = integrations.filter((i) => i.mappers.length > 0);
+  if (mapped.length > 0) {
+    throw usageError(
+      `${mapped.map((i) => `${i.name} runs the mapper stage${i.mappers.length > 1 ? 's' : ''} ${i.mappers.map((m) => m.name).join(', ')}`).join('; ')}, ` +
+        `which export-meltano does not write yet, and Meltano would run it without them; export the other integrations, or add the mappers to meltano.yml by hand (a mapper with a mapping named in the job).`,
+    );
+  }
   const report = new Report();
 
   // The existing project: refused (and left as it is) when it does not parse or validate.
@@ -201,10 +212,10 @@ export async function exportMeltanoProject(engine: Engine, o: MeltanoExportOptio
     }
     if (entry) {
       syncManaged(doc, entry, def);
-      if (p.sensitive.length > 0) markSensitive(doc, entry, p.sensitive);
+      if (p.sensitive.length > 0) markSensitive(doc, entry, p.sensitive, p.kinds);
     } else {
       const node = { name: p.name, ...def } as Record<string, unknown>;
-      if (p.sensitive.length > 0) node.settings = p.sensitive.map((name) => ({ name, sensitive: true }));
+      if (p.sensitive.length > 0) node.settings = p.sensitive.map((name) => ({ name, ...(p.kinds[name] ? { kind: p.kinds[name] } : {}), sensitive: true }));
       seq.add(doc.createNode(orderKeys(node)));
     }
     if (p.catalog) files.push({ rel: p.catalog.file, text: `${JSON.stringify(p.catalog.value, null, 2)}\n` });
@@ -288,12 +299,17 @@ function planPlugin(
   const name = programName(argv);
   const config = configRef === null ? {} : readJsonObject(paths.resolve(configRef), `the ${role} config of ${it.name}`);
   const sensitive: string[] = [];
-  const meltanoConfig = toMeltanoConfig(config, [], (secret, keyPath) => {
+  const kinds: Record<string, string> = {};
+  const meltanoConfig = toMeltanoConfig(config, [], (secret, keyPath, kind) => {
     const envVar = /^\w+$/.test(secret) ? secret : toEnvVar(secret);
     if (envVar !== secret) report.add('warning', `the secret "${secret}" is read from the variable ${envVar} in Meltano (a variable name cannot be "${secret}")`, null, it.name);
     const use = `${it.name}: ${role} config ${keyPath.join('.')}`;
     envVars.set(envVar, (envVars.get(envVar) ?? new Set()).add(use));
-    sensitive.push(keyPath.map(escapeSettingKey).join('.'));
+    const setting = keyPath.map(escapeSettingKey).join('.');
+    sensitive.push(setting);
+    if (kind === 'number') {
+      report.add('warning', `${role} config ${keyPath.join('.')}: Meltano passes the secret ${envVar} as text, since it cannot convert a decimal setting read from the environment (Meltano 4.4.1 fails on one)`, null, it.name);
+    } else if (kind !== undefined && kind !== 'string') kinds[setting] = kind;
     return envVar;
   });
 
@@ -339,8 +355,8 @@ function planPlugin(
     for (const n of sel.notes) report.add('warning', `${n} (the exported catalog file keeps the exact selection)`, null, it.name);
   }
   if (Object.keys(it.env).length > 0) def.env = Object.fromEntries(Object.entries(it.env).map(([k, v]) => [k, escapeEnvRefs(v)]));
-  const identity = JSON.stringify({ type, argv, pipUrl, def, catalog: catalog?.value ?? null });
-  return { type, name, identity, integrations: [it.name], def, sensitive, catalog, wrapper, argv };
+  const identity = JSON.stringify({ type, argv, pipUrl, def, kinds, catalog: catalog?.value ?? null });
+  return { type, name, identity, integrations: [it.name], def, sensitive, kinds, catalog, wrapper, argv };
 }
 
 /**
@@ -427,10 +443,10 @@ function annotatedIntegrations(annotations: unknown): string[] {
  * Our config as Meltano config: secret references become `${VAR}`, other strings are escaped so
  * Meltano does not expand them, and dots in keys are escaped so Meltano does not nest them.
  */
-function toMeltanoConfig(value: Record<string, unknown>, at: string[], secret: (name: string, keyPath: string[]) => string): Record<string, unknown> {
+function toMeltanoConfig(value: Record<string, unknown>, at: string[], secret: (name: string, keyPath: string[], kind: string | undefined) => string): Record<string, unknown> {
   const convert = (v: unknown, keyPath: string[]): unknown => {
+    if (isSecretRef(v)) return `\${${secret(v.$secret, keyPath, v.kind)}}`;
     if (isPlainObject(v)) {
-      if (Object.keys(v).length === 1 && typeof v.$secret === 'string') return `\${${secret(v.$secret, keyPath)}}`;
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeSettingKey(k), convert(x, [...keyPath, k])]));
     }
     if (Array.isArray(v)) return v.map((x) => convert(x, keyPath));
@@ -580,12 +596,14 @@ function toJs(n: Node): unknown {
 }
 
 /** Adds (or marks) settings entries `sensitive: true` for the config keys that hold secrets. */
-function markSensitive(doc: Document, entry: YAMLMap, names: string[]): void {
+function markSensitive(doc: Document, entry: YAMLMap, names: string[], kinds: Record<string, string>): void {
   const settings = seqAt(doc, entry, ['settings']);
   for (const n of names) {
     const s = findNamed(settings, n);
-    if (s) s.set('sensitive', true);
-    else settings.add(doc.createNode({ name: n, sensitive: true }));
+    if (s) {
+      if (kinds[n]) s.set('kind', kinds[n]);
+      s.set('sensitive', true);
+    } else settings.add(doc.createNode({ name: n, ...(kinds[n] ? { kind: kinds[n] } : {}), sensitive: true }));
   }
 }
 

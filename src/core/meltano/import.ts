@@ -7,30 +7,21 @@
  *
  * `planMeltanoImport` only reads; `applyMeltanoImport` writes the files and adds the integrations.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Engine, NewIntegration } from '../engine';
-import { usageError } from '../errors';
-import { findExecutable } from '../executable';
-import { INTEGRATION_NAME, type Schedule } from '../model';
+import type { Schedule } from '../model';
 import type { WorkspacePaths } from '../paths';
 import { writeJsonAtomic } from '../atomicFile';
-import {
-  activeEnvironment,
-  findPlugin,
-  loadMeltanoProject,
-  resolvePlugin,
-  type EnvPluginOverrideDef,
-  type Located,
-  type MeltanoProject,
-  type PluginType,
-  type ResolvedPlugin,
-} from './project';
-import { expandEnvRefs, flattenConfig, isPlainObject, nestConfig, toEnvVar, wholeEnvRef } from './patterns';
+import { environmentOverride, literalEnv, pluginConfig, workspaceRelativeDir, type ConfigContext } from './importConfig';
+import { importCatalog, importStateExtra, locateProgram, type ImportedProgram } from './importFiles';
+import { planMappers } from './importMappers';
+import { describePipeline, findPipelines, reportLeftovers, type Pipeline } from './importPipelines';
+import { activeEnvironment, loadMeltanoProject, resolvePlugin, type MeltanoProject, type ResolvedPlugin } from './project';
 import { Report, formatReportLines, type ReportLine } from './report';
 import { intervalToSchedule } from './schedule';
-import { applyCatalogRules } from './selection';
 import { where } from './yamlFile';
+
+export type { ImportedProgram, ProgramSource } from './importFiles';
 
 export interface MeltanoImportOptions {
   /** The Meltano project folder (absolute, or relative to the workspace); default: the workspace. */
@@ -49,18 +40,6 @@ export interface MeltanoImportOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export type ProgramSource = 'installed' | 'project' | 'path' | 'missing';
-
-export interface ImportedProgram {
-  /** argv[0] as stored: relative to the workspace for files inside it, else a name looked up on PATH. */
-  program: string;
-  source: ProgramSource;
-  /** Where it was found now, or null. */
-  found: string | null;
-  /** Whether Meltano installs the plugin (it has a pip_url) under `.meltano/`. */
-  installable: boolean;
-}
-
 export interface PlannedIntegration {
   integration: NewIntegration;
   extractor: string;
@@ -71,10 +50,12 @@ export interface PlannedIntegration {
   meltanoStateId: string | null;
   tapProgram: ImportedProgram;
   targetProgram: ImportedProgram;
+  /** The mapper stages, in order: each one's mapping (or plugin) and program. */
+  mappers: { name: string; plugin: string; mapping: string | null; program: ImportedProgram }[];
   /** Secret names the integration's config refers to (set SINGER_SECRET_<NAME>). */
   secrets: string[];
   /** Files to write, absolute path -> JSON value. */
-  files: { path: string; value: unknown; kind: 'tap config' | 'target config' | 'catalog' | 'state' }[];
+  files: { path: string; value: unknown; kind: 'tap config' | 'target config' | 'mapper config' | 'catalog' | 'state' }[];
 }
 
 export interface MeltanoImportPlan {
@@ -87,15 +68,6 @@ export interface MeltanoImportPlan {
 export interface MeltanoImportResult extends MeltanoImportPlan {
   /** Names of the integrations added. */
   added: string[];
-}
-
-interface Pipeline {
-  extractor: string;
-  loader: string;
-  name: string;
-  job: string | null;
-  schedule: Located<{ name: string; interval?: string | undefined; env?: Record<string, string> | undefined }> | null;
-  where: string;
 }
 
 /** Reads the project and works out the integrations; writes nothing. */
@@ -121,7 +93,7 @@ export function planMeltanoImport(paths: WorkspacePaths, existing: readonly stri
     taken.add(name);
     integrations.push(planIntegration(project, paths, environment?.value ?? null, p, processEnv, !o.resume, report));
   }
-  reportLeftovers(project, report);
+  reportLeftovers(project, pipelines, report);
   return { projectDir, environment: environment?.value.name ?? null, integrations, report: report.lines };
 }
 
@@ -146,166 +118,6 @@ export async function importMeltanoProject(engine: Engine, o: MeltanoImportOptio
   );
   if (o.dryRun) return { ...plan, added: [] };
   return applyMeltanoImport(engine, plan);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Pipelines: jobs, schedules and lone extractors
-
-function findPipelines(project: MeltanoProject, report: Report): Pipeline[] {
-  const pipelines: Pipeline[] = [];
-  const byPair = new Map<string, Pipeline>();
-  const jobPipelines = new Map<string, Pipeline[]>();
-  const add = (p: Pipeline): Pipeline => {
-    const key = `${p.extractor}\0${p.loader}`;
-    const first = byPair.get(key);
-    if (first) {
-      report.add(
-        'info',
-        `${p.extractor} -> ${p.loader} also runs here; it was imported once, as ${first.name}, since Meltano keeps one state for the pair`,
-        p.where,
-      );
-      return first;
-    }
-    byPair.set(key, p);
-    pipelines.push(p);
-    return p;
-  };
-
-  for (const job of project.jobs) {
-    const pairs = jobPairs(project, job, report, []);
-    const list = pairs.map((pair) =>
-      add({ ...pair, name: pairs.length === 1 ? job.value.name : `${pair.extractor}-to-${pair.loader}`, job: job.value.name, schedule: null }),
-    );
-    jobPipelines.set(job.value.name, list);
-  }
-
-  for (const s of project.schedules) {
-    const sched = s.value;
-    const at = where(s.file, s.path);
-    if (sched.job !== undefined) {
-      const list = jobPipelines.get(sched.job);
-      if (!list) throw usageError(`${where(s.file, [...s.path, 'job'])}: the schedule "${sched.name}" runs the job "${sched.job}", which the project does not define.`);
-      if (list.length === 0) report.add('unsupported', `schedule ${sched.name} runs job ${sched.job}, which has no extractor -> loader pipeline`, at);
-      for (const p of list) attachSchedule(p, s, report);
-    } else if (sched.extractor !== undefined && sched.loader !== undefined) {
-      const ext = pluginOfType(project, sched.extractor, 'extractors', where(s.file, [...s.path, 'extractor']), `the schedule "${sched.name}"`);
-      const loader = pluginOfType(project, sched.loader, 'loaders', where(s.file, [...s.path, 'loader']), `the schedule "${sched.name}"`);
-      if (sched.transform === 'run' || sched.transform === 'only') {
-        report.add('unsupported', `schedule ${sched.name} has transform: ${sched.transform}; the engine runs the extract-load part only`, at);
-      }
-      if (sched.transform === 'only') continue;
-      const p = add({ extractor: ext, loader, name: sched.name, job: null, schedule: null, where: at });
-      attachSchedule(p, s, report);
-    } else {
-      throw usageError(`${at}: the schedule "${sched.name}" names neither a job nor an extractor and a loader; Meltano needs one or the other.`);
-    }
-    if (sched.start_date !== undefined) report.add('info', `schedule ${sched.name}: start_date is not carried over (the first job runs when the integration is resumed)`, at);
-  }
-
-  // Extractors that no job or schedule runs: paired with the loader when there is only one.
-  const used = new Set(pipelines.map((p) => p.extractor));
-  const loaders = project.plugins.get('loaders')!;
-  for (const e of project.plugins.get('extractors')!) {
-    if (used.has(e.value.name)) continue;
-    const at = where(e.file, e.path);
-    if (loaders.length === 1) {
-      const loader = loaders[0]!.value.name;
-      add({ extractor: e.value.name, loader, name: `${e.value.name}-to-${loader}`, job: null, schedule: null, where: at });
-    } else {
-      report.add(
-        'unsupported',
-        `extractor ${e.value.name} is in no job or schedule, and with ${loaders.length} loaders in the project its loader is not clear; add a job (\`meltano job add\`) and import again`,
-        at,
-      );
-    }
-  }
-  for (const p of pipelines) p.name = integrationName(p.name, pipelines, p);
-  return pipelines;
-}
-
-function attachSchedule(p: Pipeline, s: Located<{ name: string; interval?: string | undefined; env?: Record<string, string> | undefined }>, report: Report): void {
-  if (p.schedule) {
-    report.add('warning', `${p.name} already follows schedule ${p.schedule.value.name}; schedule ${s.value.name} is not carried over`, where(s.file, s.path));
-    return;
-  }
-  p.schedule = s;
-}
-
-/** The extractor -> loader pairs of a job's tasks, in order. */
-function jobPairs(project: MeltanoProject, job: Located<{ name: string; tasks: string | (string | string[])[] }>, report: Report, chain: string[]): { extractor: string; loader: string; where: string }[] {
-  if (chain.includes(job.value.name)) {
-    throw usageError(`${where(job.file, job.path)}: the job "${job.value.name}" runs itself through ${[...chain, job.value.name].join(' -> ')}; break the cycle.`);
-  }
-  const tasks = typeof job.value.tasks === 'string' ? [job.value.tasks] : job.value.tasks;
-  const pairs: { extractor: string; loader: string; where: string }[] = [];
-  tasks.forEach((task, i) => {
-    const taskPath = typeof job.value.tasks === 'string' ? [...job.path, 'tasks'] : [...job.path, 'tasks', i];
-    const at = where(job.file, taskPath);
-    const blocks = (Array.isArray(task) ? task : [task]).flatMap((t) => t.split(/\s+/)).filter((b) => b !== '');
-    let extractor: string | null = null;
-    let mappers: string[] = [];
-    for (const block of blocks) {
-      const [pluginName, command] = block.split(':', 2) as [string, string | undefined];
-      const nested = command === undefined ? project.jobs.find((j) => j.value.name === pluginName) : undefined;
-      if (nested) {
-        pairs.push(...jobPairs(project, nested, report, [...chain, job.value.name]));
-        continue;
-      }
-      const found = findPlugin(project, pluginName);
-      if (!found) {
-        throw usageError(`${at}: the job "${job.value.name}" runs "${pluginName}", which is no plugin or job of the project; add it (\`meltano add\`) or fix the name.`);
-      }
-      if (command !== undefined) {
-        report.add('unsupported', `job ${job.value.name}: the command ${block} (${singular(found.type)}) is not run by the engine, which runs extract-load pipelines only`, at);
-        continue;
-      }
-      if (found.type === 'extractors') {
-        if (extractor) report.add('unsupported', `job ${job.value.name}: extractor ${extractor} has no loader after it`, at);
-        extractor = pluginName;
-        mappers = [];
-      } else if (found.type === 'mappers') {
-        if (extractor) mappers.push(pluginName);
-      } else if (found.type === 'loaders') {
-        if (!extractor) {
-          report.add('unsupported', `job ${job.value.name}: loader ${pluginName} has no extractor before it`, at);
-        } else if (mappers.length > 0) {
-          report.add(
-            'unsupported',
-            `job ${job.value.name}: ${extractor} -> ${mappers.join(' -> ')} -> ${pluginName} goes through the mapper${mappers.length > 1 ? 's' : ''} ${mappers.join(', ')}, which the engine cannot run between tap and target; not imported`,
-            at,
-          );
-        } else pairs.push({ extractor, loader: pluginName, where: at });
-        extractor = null;
-        mappers = [];
-      } else {
-        report.add('unsupported', `job ${job.value.name}: ${pluginName} (${singular(found.type)}) is not run by the engine, which runs extract-load pipelines only`, at);
-      }
-    }
-    if (extractor) report.add('unsupported', `job ${job.value.name}: extractor ${extractor} has no loader after it`, at);
-  });
-  return pairs;
-}
-
-function pluginOfType(project: MeltanoProject, name: string, type: PluginType, at: string, who: string): string {
-  const found = findPlugin(project, name);
-  if (!found) throw usageError(`${at}: ${who} names the ${singular(type)} "${name}", which the project does not define; add it (\`meltano add\`) or fix the name.`);
-  if (found.type !== type) throw usageError(`${at}: ${who} names "${name}" as its ${singular(type)}, but it is one of the project's ${found.type}.`);
-  return name;
-}
-
-/** A valid integration name, unique among the planned ones. */
-function integrationName(wanted: string, all: Pipeline[], self: Pipeline): string {
-  let base = wanted.replace(/[^A-Za-z0-9_.-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'meltano';
-  if (!INTEGRATION_NAME.test(base)) base = `m-${base}`.slice(0, 64);
-  let name = base;
-  for (let n = 2; all.some((p) => p !== self && p.name === name); n++) name = `${base.slice(0, 60)}-${n}`;
-  return name;
-}
-
-function reportLeftovers(project: MeltanoProject, report: Report): void {
-  const kinds: PluginType[] = ['mappers', 'transformers', 'transforms', 'orchestrators', 'utilities', 'files'];
-  const names = kinds.flatMap((k) => project.plugins.get(k)!.map((p) => `${p.value.name} (${singular(k)})`));
-  if (names.length > 0) report.add('unsupported', `not imported, since the engine runs extract-load pipelines only: ${names.join(', ')}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -359,6 +171,7 @@ function planIntegration(
   });
   const tapConfig = pluginConfig(ctx(ext, extEnv.values), extOverride);
   const targetConfig = pluginConfig(ctx(loader, loaderEnv.values), loaderOverride);
+  const mappers = planMappers(project, p.mappers, { environment, baseEnv: base.values, ctx, report, integration: name });
 
   // The integration's env: what meltano.yml sets literally for these plugins (both get all of it).
   const env: Record<string, string> = {};
@@ -367,6 +180,7 @@ function planIntegration(
   for (const [label, layer] of [
     ['project', base.own],
     [ext.name, extEnv.own],
+    ...mappers.map((m) => [m.plugin.name, m.env.own] as const),
     [loader.name, loaderEnv.own],
     [`schedule ${p.schedule?.value.name ?? ''}`, schedEnv.own],
   ] as const) {
@@ -378,7 +192,7 @@ function planIntegration(
       sources[k] = label;
     }
   }
-  for (const u of [...base.unresolved, ...extEnv.unresolved, ...loaderEnv.unresolved, ...schedEnv.unresolved]) {
+  for (const u of [...base.unresolved, ...extEnv.unresolved, ...mappers.flatMap((m) => m.env.unresolved), ...loaderEnv.unresolved, ...schedEnv.unresolved]) {
     report.add(
       'unsupported',
       `env ${u.key} refers to $${u.refs.join(', $')}, which Meltano reads from .env or the environment; it is not copied (jobs inherit the environment of the process that runs them)`,
@@ -392,6 +206,11 @@ function planIntegration(
   const tapConfigFile = path.join(configDir, `${name}-tap.json`);
   const targetConfigFile = path.join(configDir, `${name}-target.json`);
   files.push({ path: tapConfigFile, value: tapConfig, kind: 'tap config' }, { path: targetConfigFile, value: targetConfig, kind: 'target config' });
+  const mapperConfigFiles = mappers.map((m, i) => {
+    const file = path.join(configDir, `${name}-mapper-${i + 1}.json`);
+    files.push({ path: file, value: m.config, kind: 'mapper config' });
+    return file;
+  });
 
   const catalog = importCatalog(project, ext, extOverride, report, name);
   let catalogRef: string | null = null;
@@ -414,12 +233,13 @@ function planIntegration(
     }
   } else if (p.schedule === null) {
     integrationPaused = true;
-    report.add('info', `no Meltano schedule runs ${p.job ? `job ${p.job}` : `${p.extractor} -> ${p.loader}`}; imported paused with the default frequency`, p.where, name);
+    report.add('info', `no Meltano schedule runs ${p.job ? `job ${p.job}` : describePipeline(p)}; imported paused with the default frequency`, p.where, name);
   }
 
   const pathEnv = env.PATH ?? processEnv.PATH;
   const tapProgram = locateProgram(project, ext, paths, pathEnv);
   const targetProgram = locateProgram(project, loader, paths, pathEnv);
+  const mapperPrograms = mappers.map((m) => locateProgram(project, m.plugin, paths, pathEnv));
   if (ext.capabilities.length > 0 && !ext.capabilities.includes('state')) {
     report.add('info', `${ext.name} does not declare the state capability, so Meltano gives it no --state; the engine passes the saved state when there is one`, where(ext.located.file, ext.located.path), name);
   }
@@ -443,6 +263,7 @@ function planIntegration(
       tapConfig: paths.relative(tapConfigFile),
       targetConfig: paths.relative(targetConfigFile),
       catalog: catalogRef,
+      mappers: mappers.map((m, i) => ({ name: m.name, command: [mapperPrograms[i]!.program], config: paths.relative(mapperConfigFiles[i]!) })),
       env,
       schedule,
       paused: integrationPaused,
@@ -454,216 +275,10 @@ function planIntegration(
     meltanoStateId: stateId,
     tapProgram,
     targetProgram,
+    mappers: mappers.map((m, i) => ({ name: m.name, plugin: m.plugin.name, mapping: m.mapping, program: mapperPrograms[i]! })),
     secrets: [...secrets].sort(),
     files,
   };
-}
-
-function environmentOverride(
-  environment: { config?: unknown } | null,
-  type: PluginType,
-  name: string,
-): EnvPluginOverrideDef | undefined {
-  const config = environment?.config;
-  if (!isPlainObject(config) || !isPlainObject(config.plugins)) return undefined;
-  const list = config.plugins[type];
-  return Array.isArray(list) ? (list as EnvPluginOverrideDef[]).find((p) => p.name === name) : undefined;
-}
-
-/** `.` for the workspace itself, a relative path inside it, else the absolute path. */
-function workspaceRelativeDir(paths: WorkspacePaths, dir: string): string {
-  const rel = paths.relative(dir);
-  return rel === '' ? '.' : rel;
-}
-
-/**
- * Layers of `env:` mappings, each value expanded with what came before. A value that refers to a
- * variable from outside the project files cannot be known, so it is left out and reported.
- */
-function literalEnv(
-  start: Record<string, string>,
-  layers: Record<string, string>[],
-): { values: Record<string, string>; own: Record<string, string>; unresolved: { key: string; refs: string[] }[] } {
-  const values = { ...start };
-  const own: Record<string, string> = {};
-  const unresolved: { key: string; refs: string[] }[] = [];
-  for (const layer of layers) {
-    for (const [k, raw] of Object.entries(layer)) {
-      const r = expandEnvRefs(raw, (n) => values[n]);
-      if (r.unresolved.length > 0) {
-        unresolved.push({ key: k, refs: r.unresolved });
-        delete values[k];
-        delete own[k];
-      } else {
-        values[k] = r.value;
-        own[k] = r.value;
-      }
-    }
-  }
-  return { values, own, unresolved };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Config
-
-interface ConfigContext {
-  plugin: ResolvedPlugin;
-  /** Variables whose values meltano.yml itself sets (and Meltano's own). */
-  literal: Record<string, string>;
-  /** Names set in the environment Meltano would run in, and in `.env`. */
-  envKeys: Set<string>;
-  dotenvKeys: Set<string>;
-  secrets: Set<string>;
-  report: Report;
-  integration: string;
-  at: string;
-}
-
-/**
- * The config Meltano would hand the plugin, with values it would read from `.env` or the environment
- * replaced by secret references: meltano.yml's config (the environment's overrides on top), setting
- * defaults, and `<PLUGIN>_<SETTING>` variables, nested as Meltano nests dotted setting names.
- */
-function pluginConfig(c: ConfigContext, override: EnvPluginOverrideDef | undefined): Record<string, unknown> {
-  const { plugin } = c;
-  const flat: Record<string, unknown> = { ...flattenConfig(plugin.config), ...flattenConfig(override?.config ?? {}) };
-  for (const s of plugin.settings) if (s.value !== undefined && s.value !== null && !(s.name in flat)) flat[s.name] = s.value;
-  const known = new Set([...plugin.settings.map((s) => s.name), ...Object.keys(flat)]);
-  for (const name of known) {
-    const setting = plugin.settings.find((s) => s.name === name);
-    const candidates = [
-      ...(setting?.env ? [setting.env] : []),
-      ...plugin.envPrefixes.map((p) => toEnvVar(p, name)),
-      ...(setting?.aliases ?? []).flatMap((a) => plugin.envPrefixes.map((p) => toEnvVar(p, a))),
-    ];
-    const literal = candidates.find((v) => c.literal[v] !== undefined);
-    const fromEnv = candidates.find((v) => c.envKeys.has(v)) ?? candidates.find((v) => c.dotenvKeys.has(v));
-    if (fromEnv) {
-      flat[name] = { $secret: fromEnv };
-      c.secrets.add(fromEnv);
-      if (setting?.sensitive !== true && setting?.kind !== 'password') {
-        c.report.add('info', `${plugin.name} setting ${name} comes from ${fromEnv} (${c.envKeys.has(fromEnv) ? 'the environment' : '.env'}), so it became the secret ${fromEnv}`, c.at, c.integration);
-      }
-    } else if (literal) flat[name] = c.literal[literal];
-  }
-  const expanded: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(flat)) expanded[k] = expandValue(v, k, c);
-  return nestConfig(expanded);
-}
-
-function expandValue(v: unknown, setting: string, c: ConfigContext): unknown {
-  if (typeof v === 'string') {
-    const whole = wholeEnvRef(v);
-    if (whole !== null) {
-      if (c.literal[whole] !== undefined) return c.literal[whole];
-      c.secrets.add(whole);
-      return { $secret: whole };
-    }
-    const r = expandEnvRefs(v, (n) => c.literal[n]);
-    if (r.unresolved.length === 0) return r.value;
-    const secret = toEnvVar(c.plugin.name, setting);
-    c.secrets.add(secret);
-    c.report.add(
-      'warning',
-      `${c.plugin.name} setting ${setting} is "${v}", built from $${r.unresolved.join(', $')}; it became the secret ${secret}: set it to the whole value`,
-      c.at,
-      c.integration,
-    );
-    return { $secret: secret };
-  }
-  if (Array.isArray(v)) return v.map((x) => expandValue(x, setting, c));
-  if (isPlainObject(v)) {
-    if (Object.keys(v).length === 1 && typeof v.$secret === 'string') return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, expandValue(x, setting, c)]));
-  }
-  return v;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Catalog, state, programs
-
-function importCatalog(project: MeltanoProject, ext: ResolvedPlugin, override: EnvPluginOverrideDef | undefined, report: Report, integration: string): Record<string, unknown> | null {
-  const at = where(ext.located.file, ext.located.path);
-  const select = override?.select ?? ext.extras.select;
-  const metadata = override?.metadata ?? ext.extras.metadata;
-  const hasRules = select !== undefined || metadata !== undefined || ext.extras.schema !== undefined || ext.extras.select_filter !== undefined;
-  const takesCatalog = ext.capabilities.includes('catalog') || ext.capabilities.includes('properties');
-  if (!takesCatalog) {
-    if (hasRules) report.add('unsupported', `${ext.name} declares neither the catalog nor the properties capability, so Meltano ignores its select and metadata rules; so does the import`, at, integration);
-    return null;
-  }
-  if (!ext.capabilities.includes('catalog')) {
-    report.add('warning', `${ext.name} reads its catalog with --properties (a legacy tap); the engine passes --catalog`, at, integration);
-  }
-  if (ext.extras.catalog !== undefined) {
-    const file = path.resolve(project.dir, ext.extras.catalog);
-    const catalog = readJsonObject(file);
-    if (!catalog) {
-      report.add('unsupported', `the catalog file ${ext.extras.catalog} cannot be read as a JSON object; imported without a catalog`, where(ext.located.file, [...ext.located.path, 'catalog']), integration);
-      return null;
-    }
-    if (hasRules) report.add('info', `${ext.name} has a catalog file, so Meltano uses it as it is and ignores its select and metadata rules; so does the import`, at, integration);
-    return catalog;
-  }
-  const cached = path.join(project.dir, '.meltano', 'run', ext.name, 'tap.properties.json');
-  const catalog = readJsonObject(cached);
-  if (!catalog) {
-    report.add(
-      'unsupported',
-      `no catalog for ${ext.name}: it has no catalog file and Meltano has cached none in .meltano/run/${ext.name}/ (run \`meltano invoke ${ext.name} --discover\` or \`meltano run\` once, then import again); without one the tap extracts what it extracts by default${select ? `, not only ${select.join(', ')}` : ''}`,
-      at,
-      integration,
-    );
-    return null;
-  }
-  report.add('info', `catalog: the one Meltano cached for ${ext.name}, with its select${metadata ? ' and metadata' : ''} rules applied`, at, integration);
-  return applyCatalogRules(catalog, { select, metadata, schema: ext.extras.schema, selectFilter: ext.extras.select_filter });
-}
-
-function importStateExtra(project: MeltanoProject, ext: ResolvedPlugin, report: Report, integration: string): Record<string, unknown> | null {
-  if (ext.extras.state === undefined) return null;
-  const at = where(ext.located.file, [...ext.located.path, 'state']);
-  const state = readJsonObject(path.resolve(project.dir, ext.extras.state));
-  if (!state) {
-    report.add('warning', `the state file ${ext.extras.state} cannot be read as a JSON object; the first job starts without state`, at, integration);
-    return null;
-  }
-  report.add('info', `state: taken from ${ext.extras.state}`, at, integration);
-  return isPlainObject(state.singer_state) ? state.singer_state : state;
-}
-
-function readJsonObject(file: string): Record<string, unknown> | null {
-  try {
-    const v: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
-    return isPlainObject(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The program Meltano would run: the executable in the plugin's virtualenv under `.meltano/` when it
- * is installed, a path relative to the project, or a name on PATH (Meltano's own order).
- */
-function locateProgram(project: MeltanoProject, plugin: ResolvedPlugin, paths: WorkspacePaths, pathEnv: string | undefined): ImportedProgram {
-  const exe = plugin.executable;
-  const stored = (abs: string): string => {
-    const rel = paths.relative(abs);
-    return path.isAbsolute(rel) || rel.includes('/') ? rel : `./${rel}`;
-  };
-  const installable = plugin.pipUrl !== null;
-  if (installable) {
-    const installed = path.join(project.dir, '.meltano', plugin.type, plugin.venvDirName, 'venv', 'bin', exe);
-    const hit = findExecutable(installed, paths.workspace, undefined);
-    if ('found' in hit) return { program: stored(installed), source: 'installed', found: hit.found, installable };
-  }
-  if (exe.includes('/')) {
-    const abs = path.resolve(project.dir, exe);
-    const hit = findExecutable(abs, paths.workspace, undefined);
-    return { program: stored(abs), source: 'found' in hit ? 'project' : 'missing', found: 'found' in hit ? hit.found : null, installable };
-  }
-  const hit = findExecutable(exe, paths.workspace, pathEnv);
-  return { program: exe, source: 'found' in hit ? 'path' : 'missing', found: 'found' in hit ? hit.found : null, installable };
 }
 
 /** The import as text: one block per integration, then the report. */
@@ -674,8 +289,10 @@ export function formatImportResult(r: MeltanoImportResult, dryRun = false): stri
   for (const p of r.integrations) {
     const it = p.integration;
     const sched = it.schedule.kind === 'cron' ? `cron "${it.schedule.expression}" ${it.schedule.timezone ?? ''}`.trim() : 'the default frequency';
-    out.push(`  ${it.name}: ${p.extractor} -> ${p.loader}${p.job ? ` (job ${p.job})` : ''}, ${sched}${it.paused ? ', paused' : ''}`);
+    const through = p.mappers.map((m) => `${m.name} -> `).join('');
+    out.push(`  ${it.name}: ${p.extractor} -> ${through}${p.loader}${p.job ? ` (job ${p.job})` : ''}, ${sched}${it.paused ? ', paused' : ''}`);
     out.push(`    tap:    ${programLine(p.tapProgram)}`);
+    for (const m of p.mappers) out.push(`    mapper: ${programLine(m.program)}, ${m.mapping ? `mapping ${m.mapping} of ${m.plugin}` : `${m.plugin}'s own config`}`);
     out.push(`    target: ${programLine(p.targetProgram)}`);
     if (p.secrets.length > 0) out.push(`    secrets: ${p.secrets.map((s) => `SINGER_SECRET_${s}`).join(', ')} (on the command line; "Singer: Set Secret" in VS Code)`);
   }
@@ -700,17 +317,3 @@ function programLine(p: ImportedProgram): string {
   }
 }
 
-const SINGULAR: Record<PluginType, string> = {
-  extractors: 'extractor',
-  loaders: 'loader',
-  mappers: 'mapper',
-  orchestrators: 'orchestrator',
-  transformers: 'transformer',
-  files: 'file bundle',
-  utilities: 'utility',
-  transforms: 'transform',
-};
-
-function singular(type: PluginType): string {
-  return SINGULAR[type];
-}

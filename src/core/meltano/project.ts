@@ -46,6 +46,8 @@ const PluginFields = {
   metadata: z.record(z.string(), z.unknown()).optional(),
   schema: z.record(z.string(), z.unknown()).optional(),
   load_schema: z.string().optional(),
+  /** A mapper's mappings: a job names one (`tap-a hide-ids target-b`) to run the mapper with its config. */
+  mappings: z.array(z.looseObject({ name: z.string().min(1), config: z.record(z.string(), z.unknown()).nullish() })).nullish(),
 };
 
 export const PluginSchema = z.looseObject({ name: z.string().min(1), ...PluginFields });
@@ -242,6 +244,11 @@ export function findPlugin(project: MeltanoProject, name: string): { type: Plugi
   return undefined;
 }
 
+/** The mappers whose `mappings` define this name (Meltano refuses a name that two of them define). */
+export function findMappings(project: MeltanoProject, name: string): Located<PluginDef>[] {
+  return project.plugins.get('mappers')!.filter((m) => (m.value.mappings ?? []).some((x) => x.name === name));
+}
+
 /** A plugin definition with `inherit_from` and lock files followed, as Meltano resolves it. */
 export interface ResolvedPlugin {
   name: string;
@@ -257,6 +264,12 @@ export interface ResolvedPlugin {
   venvDirName: string;
   /** Config from meltano.yml, parents first; `select` and the other extras likewise. */
   config: Record<string, unknown>;
+  /** The part of `config` that comes from the parents (a mapping keeps it, but not the mapper's own). */
+  inheritedConfig: Record<string, unknown>;
+  /** A mapper's mappings, as its own entry lists them. */
+  mappings: { name: string; config: Record<string, unknown> }[];
+  /** Whether its definition (executable, capabilities, settings' kinds) was read from the project or a lock file, not assumed. */
+  definitionKnown: boolean;
   env: Record<string, string>;
   extras: Pick<PluginDef, 'catalog' | 'state' | 'select' | 'select_filter' | 'metadata' | 'schema' | 'load_schema'>;
   located: Located<PluginDef>;
@@ -275,12 +288,14 @@ export function resolvePlugin(project: MeltanoProject, type: PluginType, name: s
   }
   let base: Omit<ResolvedPlugin, 'located'> | null = null;
   let definitionNote: string | null = null;
+  let definitionKnown = true;
   if (def.inherit_from) {
     const parentInProject = project.plugins.get(type)!.some((p) => p.value.name === def.inherit_from);
     if (parentInProject) base = resolvePlugin(project, type, def.inherit_from, [...chain, name]);
     else {
       const lock = readLock(project, type, def.inherit_from, def.variant);
       base = lock ? fromLock(lock.def, def.inherit_from, type) : null;
+      definitionKnown = lock !== null;
       definitionNote = lock
         ? `definition of ${def.inherit_from} read from ${lock.shown}`
         : `inherits from ${def.inherit_from}, which is neither in the project nor locked under plugins/${type}/ (Meltano would ask its hub); assumed its executable is "${def.inherit_from}"`;
@@ -290,6 +305,7 @@ export function resolvePlugin(project: MeltanoProject, type: PluginType, name: s
     // Not custom: Meltano takes the definition from its hub, pinned by a lock file.
     const lock = readLock(project, type, name, def.variant);
     base = fromLock(lock?.def ?? {}, name, type);
+    definitionKnown = lock !== null;
     definitionNote = lock
       ? `definition read from ${lock.shown}`
       : `its definition comes from Meltano's hub and no lock file under plugins/${type}/ pins it; assumed its executable is "${def.executable ?? name}"`;
@@ -311,6 +327,9 @@ export function resolvePlugin(project: MeltanoProject, type: PluginType, name: s
     envPrefixes: unique([name, def.namespace ?? base?.namespace ?? name.replace(/-/g, '_'), ...(base?.envPrefixes ?? [])]),
     venvDirName,
     config: { ...(base?.config ?? {}), ...(def.config ?? {}) },
+    inheritedConfig: { ...(base?.config ?? {}) },
+    mappings: (def.mappings ?? []).map((m) => ({ name: m.name, config: m.config ?? {} })),
+    definitionKnown: definitionKnown && (base?.definitionKnown ?? true),
     env: { ...(base?.env ?? {}), ...(def.env ?? {}) },
     extras,
     located,
@@ -331,6 +350,9 @@ function fromLock(lock: Partial<PluginDef>, name: string, type: PluginType): Omi
     envPrefixes: [name, namespace],
     venvDirName: name,
     config: {},
+    inheritedConfig: {},
+    mappings: [],
+    definitionKnown: true,
     env: {},
     extras: {},
     definitionNote: null,

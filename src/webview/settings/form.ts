@@ -4,7 +4,7 @@
  */
 import { FREQUENCY_STEPS_MS } from '../../core/duration';
 import { changedFields, frequencyText, sliderPosition, stepDuration, stepIndexOf, stepLabel, type FieldId, type SettingsForm } from '../../core/settingsForm';
-import type { CheckResult, FileField } from '../protocol';
+import type { CheckResult, FileField, Snapshot } from '../protocol';
 import { fill, h, icon, show } from './dom';
 
 export interface FormEvents {
@@ -39,6 +39,8 @@ export class FormView {
   private readonly items = new Map<string, HTMLElement>();
   private readonly argv = new Map<'tap' | 'target', HTMLElement>();
   private readonly envList = h('div', { class: 'env-list', role: 'list' });
+  private readonly mapperList = h('div', { class: 'mapper-list', role: 'list', 'aria-labelledby': 'mappers-title', 'aria-describedby': 'mappers-desc' });
+  private mappersShown = '';
   private readonly slider = h('input', { type: 'range', id: 'frequency', min: 0, max: FREQUENCY_STEPS_MS.length - 1, step: 1, 'aria-describedby': 'frequency-desc frequency-note' });
   private readonly sliderText = h('output', { id: 'frequency-text', for: 'frequency', class: 'slider-value' });
   private readonly sliderNote = h('p', { id: 'frequency-note', class: 'description note', hidden: true });
@@ -62,7 +64,11 @@ export class FormView {
     private readonly onAdvancedToggle: (open: boolean) => void,
   ) {
     this.general = h('section', { id: 'general', 'aria-labelledby': 'general-title' }, h('h2', { id: 'general-title' }, 'General'));
-    for (const f of TEXT_FIELDS) this.general.append(this.textItem(f.id, f.title, f.description, f.placeholder, f.browse));
+    for (const f of TEXT_FIELDS) {
+      this.general.append(this.textItem(f.id, f.title, f.description, f.placeholder, f.browse));
+      // In pipeline order: the mappers sit between the tap and the target.
+      if (f.id === 'tapConfig') this.general.append(this.mappersItem());
+    }
     this.general.append(this.envItem());
     this.frequency = h('section', { id: 'replication-frequency', 'aria-labelledby': 'frequency-title' }, h('h2', { id: 'frequency-title' }, 'Replication Frequency'));
     this.frequency.append(this.sliderItem(), this.advancedItem(advancedOpen), this.upcomingItem());
@@ -132,6 +138,24 @@ export class FormView {
     );
   }
 
+  /** The mapper stages as saved (read-only here: `add --mapper` and the Meltano import set them). */
+  showMappers(mappers: Snapshot['mappers']): void {
+    const key = JSON.stringify(mappers);
+    if (key === this.mappersShown) return;
+    this.mappersShown = key;
+    const rows = mappers.map((m, i) =>
+      h(
+        'div',
+        { class: 'mapper-row', role: 'listitem', 'data-row': i },
+        h('span', { class: 'mapper-name' }, `${i + 1}. ${m.name}`),
+        h('code', { class: 'mapper-command' }, m.command),
+        h('span', { class: 'description' }, m.config ? 'config ' : 'no config file (an empty {})'),
+        m.config ? h('code', { class: 'mapper-config' }, m.config) : null,
+      ),
+    );
+    fill(this.mapperList, ...(rows.length > 0 ? rows : [h('p', { class: 'description empty' }, "None: the tap's output goes straight to the target.")]));
+  }
+
   /** Read-only once the integration went away. */
   setEnabled(enabled: boolean): void {
     for (const el of [this.general, this.frequency]) el.querySelectorAll<HTMLInputElement | HTMLButtonElement>('input, button').forEach((c) => (c.disabled = !enabled));
@@ -192,6 +216,23 @@ export class FormView {
       e.preventDefault();
       this.events.submit();
     }
+  }
+
+  private mappersItem(): HTMLElement {
+    // Not a form control, so a heading rather than a label.
+    return h(
+      'div',
+      { class: 'setting-item', 'data-field': 'mappers' },
+      h('div', { class: 'setting-item-title' }, h('span', { id: 'mappers-title' }, 'Mappers')),
+      h(
+        'div',
+        { class: 'setting-item-description', id: 'mappers-desc' },
+        'Programs that run between the tap and the target, in this order, each as COMMAND --config FILE (e.g. one that hides e-mail addresses). Shown as saved; ',
+        h('code', {}, 'singer-replication add --mapper'),
+        ' and the Meltano import set them.',
+      ),
+      this.mapperList,
+    );
   }
 
   private envItem(): HTMLElement {
