@@ -1,7 +1,8 @@
 // Helpers shared by the benchmark sections: timed spawns (never through a shell unless the caller
 // spawns `sh` itself), peak-RSS polling through /proc, POSIX word quoting, and number formatting.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** Children started by the benchmark and still running: pid → { child, group }; see killStarted(). */
 const live = new Map();
@@ -220,4 +221,19 @@ export function quantile(values, q) {
 /** The last `n` non-empty lines of a text, for error messages. */
 export function tail(text, n = 5) {
   return text.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
+}
+
+/**
+ * The database as the bench analyses it: db.json with every job of every integration in `jobs`,
+ * whether the jobs are in db.json (the first layout) or in one history file per integration.
+ */
+export function readDatabase(dbFile) {
+  const db = JSON.parse(readFileSync(dbFile, 'utf8'));
+  if (db.version === 1) return db;
+  const jobs = [];
+  for (const it of db.integrations) {
+    const file = path.join(path.dirname(dbFile), 'history', `${it.name}.json`);
+    if (existsSync(file)) jobs.push(...JSON.parse(readFileSync(file, 'utf8')).jobs);
+  }
+  return { ...db, jobs };
 }

@@ -17,7 +17,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, statSync, renameSync } from 'node:fs';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import path from 'node:path';
-import { runTimed, startTracked, readCpuMs, readMemKB, quantile, fmtInt, fmtMB, tail } from './lib.mjs';
+import { runTimed, startTracked, readCpuMs, readMemKB, quantile, fmtInt, fmtMB, tail, readDatabase } from './lib.mjs';
 
 export const name = 'scheduler';
 export const title = 'scheduler at scale';
@@ -102,7 +102,7 @@ export async function run(ctx) {
   });
   for (const f of busy.failures) failures.push(`scheduled phase: ${f}`);
 
-  const db = JSON.parse(readFileSync(dbFile, 'utf8'));
+  const db = readDatabase(dbFile);
   const a = analyse(db, names, busy.activeAt, freqMs, rounds);
   if (a.failed.length) failures.push(`${a.failed.length} jobs Failed, e.g. ${a.failed[0].integration} job ${a.failed[0].id}: ${a.failed[0].error}`);
   if (a.otherTriggers) failures.push(`${a.otherTriggers} jobs started with a trigger other than "scheduled" (catch-up?)`);
@@ -134,7 +134,7 @@ export async function run(ctx) {
     if (idle.startedTotal) failures.push(`idle phase: ${idle.startedTotal} jobs started, though nothing was due for 24 h`);
   }
   const dbBytes = statSync(dbFile).size;
-  const endDb = JSON.parse(readFileSync(dbFile, 'utf8'));
+  const endDb = readDatabase(dbFile);
   const listedEnd = ctx.stopped() ? null : await listJson(cliArgv, n).catch((err) => {
     failures.push(`list --json at the end: ${err.message}`);
     return null;

@@ -57,6 +57,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     logRetention: settings.logRetention,
     stopGracePeriodSeconds: settings.stopGracePeriodSeconds,
   });
+  engine.events.on('notice', (message) => io.err(`singer-replication: note: ${message}`));
   const name = (positionals: string[], extra = 0): string => {
     if (positionals.length === 0) throw usageError(`${command} needs an integration NAME. See \`singer-replication ${command} --help\`.`);
     if (positionals.length > 1 + extra) throw usageError(`${command} takes ${extra ? 'NAME [JOB]' : 'one NAME'}; got "${positionals.join(' ')}".`);

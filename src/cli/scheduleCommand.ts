@@ -15,6 +15,7 @@ export async function scheduleCommand(ws: Workspace, io: Io): Promise<number> {
     events.on('jobInterrupted', (j) => line(`${j.integration}: job ${j.id} ended Interrupted: ${j.error ?? ''}`)),
     events.on('jobRefused', (name, trigger, err) => line(`${name}: error: the ${trigger} job was not started: ${err.message}`)),
     events.on('error', (message) => line(`scheduler: error: ${message}`)),
+    events.on('notice', (message) => line(`note: ${message}`)),
   ];
   ws.start();
   await new Promise<void>((resolve) => {

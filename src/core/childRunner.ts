@@ -169,7 +169,7 @@ function refusal(m: Extract<ChildMessage, { type: 'refused' }>): Error {
 async function recordedEnd(ctx: ChildRunContext, name: string, id: string, why: string): Promise<Job> {
   const store = new Store(ctx.paths);
   await reconcile(store, ctx.paths).catch(() => []);
-  const j = (await store.read()).jobs.find((x) => x.integration === name && x.id === id);
+  const j = (await store.history(name)).find((x) => x.id === id);
   if (j) return j;
   throw new SingerError(`job ${id} of ${name} is no longer in the history (${why})`);
 }

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { ExitCode, SingerError, errorMessage, usageError } from './errors';
 import { TypedEmitter, type EngineEvents } from './events';
-import { activeJob, jobsOf } from './jobs';
+import { activeJob, newestFirst } from './jobs';
 import { IntegrationSchema, INTEGRATION_NAME, isActive, type Database, type Integration, type Job, type Mapper } from './model';
 import { DEFAULT_DATABASE_PATH, workspacePaths, type WorkspacePaths } from './paths';
 import { reconcile, runnerGone } from './reconcile';
@@ -50,6 +50,7 @@ export class Engine {
   constructor(o: EngineOptions) {
     this.paths = workspacePaths(o.workspace, o.databasePath ?? DEFAULT_DATABASE_PATH);
     this.store = new Store(this.paths);
+    this.store.onNotice = (message) => this.events.emit('notice', message);
     this.secrets = o.secrets ?? environmentSecrets();
     this.logRetention = o.logRetention ?? 100;
     this.stopGracePeriodSeconds = o.stopGracePeriodSeconds ?? 60;
@@ -89,7 +90,6 @@ export class Engine {
         throw usageError(`an integration named "${it.name}" already exists. Choose another name, or remove it first with \`singer-replication remove ${it.name}\`.`);
       }
       db.integrations.push(it);
-      if (it.mappers.length > 0) db.version = 2;
     });
     this.events.emit('changed');
     return it;
@@ -121,7 +121,7 @@ export class Engine {
   async remove(name: string): Promise<void> {
     checkName(name);
     await this.reconcile();
-    await this.store.update((db) => {
+    await this.store.update((db, histories) => {
       if (!db.integrations.some((i) => i.name === name)) throw unknownIntegration(name);
       const running = activeJob(db, name);
       if (running) {
@@ -131,7 +131,7 @@ export class Engine {
         );
       }
       db.integrations = db.integrations.filter((i) => i.name !== name);
-      db.jobs = db.jobs.filter((j) => j.integration !== name);
+      histories.remove(name);
     });
     fs.rmSync(this.paths.logDir(name), { recursive: true, force: true });
     fs.rmSync(this.paths.stateFile(name), { force: true });
@@ -185,8 +185,9 @@ export class Engine {
     checkName(name);
     await this.integration(name);
     const local = this.running.get(name);
-    const requested = await this.store.update((db) => {
-      const j = activeJob(db, name);
+    const requested = await this.store.update((db, histories) => {
+      const active = activeJob(db, name);
+      const j = active && histories.jobs(name).find((x) => x.id === active.id);
       if (!j) return undefined;
       j.stopRequestedAt ??= new Date().toISOString();
       if (opts.gracePeriodSeconds !== undefined) j.stopGracePeriodSeconds = opts.gracePeriodSeconds;
@@ -206,8 +207,7 @@ export class Engine {
   async waitForEnd(name: string, id: string, waitMs = Number.POSITIVE_INFINITY): Promise<Job> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      const db = await this.store.read();
-      const j = db.jobs.find((x) => x.integration === name && x.id === id);
+      const j = await this.job(name, id);
       if (!j) throw usageError(`job ${id} of ${name} is no longer in the history.`);
       if (!isActive(j)) return j;
       if (runnerGone(j)) {
@@ -221,12 +221,16 @@ export class Engine {
 
   /** One job as recorded now (no reconcile: for views that follow a job, e.g. its log). */
   async job(name: string, id: string): Promise<Job | undefined> {
-    return (await this.store.read()).jobs.find((j) => j.integration === name && j.id === id);
+    // The last job (the one a view follows, or a stop waits for) is in db.json's summary.
+    const last = (await this.store.read()).recent[name]?.last;
+    if (last?.id === id) return last;
+    return (await this.store.history(name)).find((j) => j.id === id);
   }
 
+  /** An integration's extraction logs, newest first (its history file only). */
   async jobs(name: string): Promise<Job[]> {
     await this.integration(name);
-    return jobsOf(await this.store.read(), name);
+    return newestFirst(await this.store.history(name));
   }
 
   async state(name: string): Promise<Record<string, unknown> | null> {

@@ -27,6 +27,8 @@ export interface EngineEvents {
   schedulerActive: [];
   /** Another process (a window, `schedule`) drives the workspace; this scheduler stands by. */
   schedulerStandby: [holder: LockInfo];
+  /** Something the user should know that is not an error (a database migrated to a new layout). */
+  notice: [message: string];
   /** Something went wrong that no caller awaits (a retried write, a background job's failure). */
   error: [message: string];
 }

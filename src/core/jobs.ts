@@ -27,29 +27,35 @@ export function formatJobId(n: number): string {
   return String(n).padStart(6, '0');
 }
 
-/** Newest first, as `jobs --json` prints them. */
-export function jobsOf(db: Database, integration: string): Job[] {
-  return db.jobs.filter((j) => j.integration === integration).sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+/** Newest first, as `jobs --json` prints them (a history is stored oldest first). */
+export function newestFirst(jobs: readonly Job[]): Job[] {
+  return [...jobs].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 }
 
+/** The integration's running or stopping job, as db.json's summary has it. */
 export function activeJob(db: Database, integration: string): Job | undefined {
-  return db.jobs.find((j) => j.integration === integration && (j.status === 'Running' || j.status === 'Stopping'));
+  const last = db.recent[integration]?.last;
+  return last && (last.status === 'Running' || last.status === 'Stopping') ? last : undefined;
 }
 
-export function nextJobId(db: Database, integration: string): string {
-  const existing = db.jobs.filter((j) => j.integration === integration).map((j) => Number(j.id));
-  const n = Math.max(db.lastJobId[integration] ?? 0, ...existing, 0) + 1;
+/** The next id of an integration's job, given its history; ids never repeat after trimming. */
+export function nextJobId(db: Database, integration: string, history: readonly Job[]): string {
+  let n = db.lastJobId[integration] ?? 0;
+  for (const j of history) n = Math.max(n, Number(j.id));
+  n += 1;
   db.lastJobId[integration] = n;
   return formatJobId(n);
 }
 
-/** Keeps the newest `keep` jobs of an integration (never an active one); returns the removed ones. */
-export function trimHistory(db: Database, integration: string, keep: number): Job[] {
-  const mine = jobsOf(db, integration);
+/** Keeps the newest `keep` jobs of a history (never an active one), in place; returns the removed ones. */
+export function trimHistory(history: Job[], keep: number): Job[] {
+  const mine = newestFirst(history);
   const removed = mine.slice(Math.max(keep, 1)).filter((j) => j.status !== 'Running' && j.status !== 'Stopping');
   if (removed.length === 0) return [];
   const gone = new Set(removed);
-  db.jobs = db.jobs.filter((j) => !gone.has(j));
+  const kept = history.filter((j) => !gone.has(j));
+  history.length = 0;
+  history.push(...kept);
   return removed;
 }
 

@@ -83,21 +83,52 @@ export const JobSchema = z.object({
 });
 export type Job = z.infer<typeof JobSchema>;
 
+/**
+ * What `list`, the views and the scheduler need of an integration's history, kept in db.json beside
+ * the integration so that none of them reads the history itself (issue 15: their cost must not grow
+ * with it). The store recomputes it from the history on every write of that history.
+ */
+export const RecentSchema = z.object({
+  /** The newest job that is not a Skipped entry: the last job `list` shows, the one that may be running. */
+  last: JobSchema.nullable().default(null),
+  /** When the newest entry of any kind (a Skipped one too) started or was due: recurrences up to it are accounted for. */
+  newestAt: z.iso.datetime().nullable().default(null),
+});
+export type Recent = z.infer<typeof RecentSchema>;
+
+/** `.singer/db.json` (DESIGN rule 14): the integrations; each one's job history is a file of its own. */
 export const DatabaseSchema = z.object({
   /**
-   * 2 once an integration has mapper stages: a version that knows no mappers refuses such a file (its
-   * rule 14: never overwritten) instead of dropping the stages and loading what they keep from the target.
+   * 3: histories in files of their own. (1 was every job inside this file; 2 the same, marking that an
+   * integration has mapper stages.) A version that knows neither refuses the file (its rule 14: never
+   * overwritten) instead of misreading it.
    */
-  version: z.union([z.literal(1), z.literal(2)]),
+  version: z.literal(3),
   integrations: z.array(IntegrationSchema),
-  jobs: z.array(JobSchema),
+  recent: z.record(z.string(), RecentSchema).default({}),
   /** The last job id given per integration, so ids never repeat after history is trimmed. */
   lastJobId: z.record(z.string(), z.number().int().nonnegative()).default({}),
 });
 export type Database = z.infer<typeof DatabaseSchema>;
 
+/** db.json before histories had files of their own: every job of every integration in it. Read, and migrated on the first write. */
+export const LegacyDatabaseSchema = z.object({
+  version: z.union([z.literal(1), z.literal(2)]),
+  integrations: z.array(IntegrationSchema),
+  jobs: z.array(JobSchema),
+  lastJobId: z.record(z.string(), z.number().int().nonnegative()).default({}),
+});
+
+/** `.singer/history/NAME.json`: one integration's extraction logs, oldest first. */
+export const HistorySchema = z.object({
+  version: z.literal(1),
+  integration: IntegrationName,
+  jobs: z.array(JobSchema),
+});
+export type History = z.infer<typeof HistorySchema>;
+
 export function emptyDatabase(): Database {
-  return { version: 1, integrations: [], jobs: [], lastJobId: {} };
+  return { version: 3, integrations: [], recent: {}, lastJobId: {} };
 }
 
 export function isActive(job: Job): boolean {

@@ -13,6 +13,7 @@ export interface WorkspacePaths {
   logDir(integration: string): string;
   logFile(integration: string, jobId: string): string;
   stateFile(integration: string): string;
+  historyFile(integration: string): string;
   catalogFile(integration: string): string;
   /** Relative to the workspace when inside it, as the database stores paths. */
   relative(p: string): string;
@@ -38,6 +39,7 @@ export function workspacePaths(workspace: string, databasePath: string = DEFAULT
     logDir: (name) => path.join(dir, 'logs', name),
     logFile: (name, jobId) => path.join(dir, 'logs', name, `${jobId}.log`),
     stateFile: (name) => path.join(dir, 'state', `${name}.json`),
+    historyFile: (name) => path.join(dir, 'history', `${name}.json`),
     catalogFile: (name) => path.join(dir, 'catalogs', `${name}.json`),
     relative,
     resolve: (p) => path.resolve(ws, p),

@@ -20,11 +20,14 @@ export function runnerGone(job: Job): boolean {
 
 export async function reconcile(store: Store, paths: WorkspacePaths): Promise<Job[]> {
   if (!store.exists()) return [];
+  // Only an integration's last job can be running; db.json's summary has it, so no history is read
+  // unless a runner is gone.
   const db = await store.read();
-  if (!db.jobs.some(runnerGone)) return [];
-  return store.update((fresh) => {
+  const gone = Object.entries(db.recent).filter(([, r]) => r.last !== null && runnerGone(r.last)).map(([name]) => name);
+  if (gone.length === 0) return [];
+  return store.update((_fresh, histories) => {
     const found: Job[] = [];
-    for (const job of fresh.jobs) {
+    for (const job of gone.flatMap((name) => histories.jobs(name))) {
       if (!runnerGone(job)) continue;
       for (const pgid of [job.tapPgid, ...job.mapperPgids, job.targetPgid]) if (pgid !== null && groupAlive(pgid)) signalGroup(pgid, 'SIGKILL');
       const stateFile = paths.stateFile(job.integration);

@@ -1,8 +1,10 @@
 /**
  * The integration row: what `list` prints, the tree shows and the status bar sums up, computed once
- * here so the three cannot disagree (sync status, schedule, last job, next run).
+ * here so the three cannot disagree (sync status, schedule, last job, next run). It is made from
+ * db.json alone (its summary of each history), so a row costs the same with a long history as with
+ * none; the extraction logs themselves are read per integration, when asked for (Engine.jobs).
  */
-import { jobsOf, totalRecords } from './jobs';
+import { totalRecords } from './jobs';
 import type { Database, Integration, Job } from './model';
 import { nextRunFor } from './schedule/inputs';
 import { describeSchedule } from './schedule/resolve';
@@ -10,13 +12,13 @@ import { syncStatus, type SyncStatus } from './status';
 
 export interface IntegrationRow {
   integration: Integration;
-  /** Newest first. */
-  jobs: Job[];
   syncStatus: SyncStatus;
   /** The running or stopping job, if any. */
   active: Job | null;
   /** The newest job that is not a Skipped entry. */
   lastJob: Job | null;
+  /** When the newest entry of the history (a Skipped one too) was due or started; null: no history. */
+  newestAt: string | null;
   schedule: string;
   nextRunAt: Date | null;
 }
@@ -37,9 +39,8 @@ export function integrationRows(db: Database, ctx: RowContext): IntegrationRow[]
 }
 
 export function integrationRow(db: Database, it: Integration, ctx: RowContext): IntegrationRow {
-  const jobs = jobsOf(db, it.name);
-  const lastJob = jobs.find((j) => j.status !== 'Skipped') ?? null;
-  const active = lastJob !== null && (lastJob.status === 'Running' || lastJob.status === 'Stopping') ? lastJob : null;
+  const { last, newestAt } = db.recent[it.name] ?? { last: null, newestAt: null };
+  const active = last !== null && (last.status === 'Running' || last.status === 'Stopping') ? last : null;
   const armed = ctx.armedNextRun?.(it.name);
   let nextRunAt: Date | null;
   try {
@@ -50,10 +51,10 @@ export function integrationRow(db: Database, it: Integration, ctx: RowContext): 
   }
   return {
     integration: it,
-    jobs,
-    syncStatus: syncStatus(it, jobs),
+    syncStatus: syncStatus(it, last),
     active,
-    lastJob,
+    lastJob: last,
+    newestAt,
     schedule: describeSchedule(it.schedule, ctx.defaultFrequencyMs),
     nextRunAt: it.paused ? null : nextRunAt,
   };

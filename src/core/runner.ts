@@ -86,10 +86,11 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
   let removed: Job[] = [];
   let job: Job;
   try {
-    job = await store.update((db) => {
+    job = await store.update((db, histories) => {
       const live = db.integrations.find((i) => i.name === it.name);
       if (!live) throw unknownIntegration(it.name);
-      const id = nextJobId(db, it.name);
+      const history = histories.jobs(it.name);
+      const id = nextJobId(db, it.name, history);
       const j = newJob({
         integration: it.name,
         id,
@@ -101,9 +102,9 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
         runnerPid: process.pid,
         runnerHost: os.hostname(),
       });
-      db.jobs.push(j);
+      history.push(j);
       live.anchorAt = startedAt;
-      removed = trimHistory(db, it.name, ctx.logRetention);
+      removed = trimHistory(history, ctx.logRetention);
       return j;
     });
   } catch (err) {
@@ -133,7 +134,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     stopping = true;
     pipeline?.stop(grace * 1000);
     void store
-      .update((db) => markStopping(db.jobs, job.id, it.name))
+      .update((_db, histories) => markStopping(histories.jobs(it.name), job.id))
       .then((marked) => marked && ctx.events.emit('jobStopping', marked))
       .catch((err: unknown) => ctx.events.emit('error', `recording the stop of job ${job.id} of ${it.name} failed: ${errorMessage(err)}`));
   };
@@ -171,8 +172,8 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
           setInterval(() => {
             const snapshot = { ...liveRecords };
             void store
-              .update((db) => {
-                const j = db.jobs.find((x) => x.integration === it.name && x.id === job.id);
+              .update((_db, histories) => {
+                const j = histories.jobs(it.name).find((x) => x.id === job.id);
                 if (j && (j.status === 'Running' || j.status === 'Stopping')) j.records = snapshot;
               })
               .catch(() => undefined);
@@ -197,8 +198,8 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
 
     const endedAt = new Date().toISOString();
     // The end of a job must reach the database: a dropped write left finished jobs Running forever.
-    const final = await persistently(() => store.update((db) => {
-      const j = db.jobs.find((x) => x.integration === it.name && x.id === job.id);
+    const final = await persistently(() => store.update((_db, histories) => {
+      const j = histories.jobs(it.name).find((x) => x.id === job.id);
       if (!j) return { ...job, status: outcome.status, endedAt };
       j.status = outcome.status;
       j.endedAt = endedAt;
@@ -250,8 +251,8 @@ function judge(r: PipelineResult, name: string): { status: JobStatus; error: str
   return { status: 'Succeeded', error: null };
 }
 
-function markStopping(jobs: Job[], id: string, name: string): Job | undefined {
-  const j = jobs.find((x) => x.integration === name && x.id === id);
+function markStopping(history: Job[], id: string): Job | undefined {
+  const j = history.find((x) => x.id === id);
   if (!j || j.status !== 'Running') return undefined;
   j.status = 'Stopping';
   return { ...j };
@@ -262,8 +263,8 @@ async function recordGroups(ctx: RunContext, pipeline: Pipeline, id: string, nam
     await new Promise((r) => setTimeout(r, 20));
   }
   await ctx.store
-    .update((db) => {
-      const j = db.jobs.find((x) => x.integration === name && x.id === id);
+    .update((_db, histories) => {
+      const j = histories.jobs(name).find((x) => x.id === id);
       if (j) {
         j.tapPgid = pipeline.tapPgid ?? null;
         j.targetPgid = pipeline.targetPgid ?? null;
@@ -284,8 +285,9 @@ function watchForStop(ctx: RunContext, name: string, id: string, stop: (seconds?
     void ctx.store
       .read()
       .then((db) => {
-        const j = db.jobs.find((x) => x.integration === name && x.id === id);
-        if (j?.stopRequestedAt && !requested) {
+        // The running job is the integration's last: db.json's summary has it, no history to read.
+        const j = db.recent[name]?.last;
+        if (j?.id === id && j.stopRequestedAt && !requested) {
           requested = true;
           stop(j.stopGracePeriodSeconds ?? undefined);
         }

@@ -244,8 +244,13 @@ export function jobView(j: Job, liveRecords?: Readonly<Record<string, number>>):
   };
 }
 
-/** The integration's form and status as the page shows them. */
-export function settingsView(row: IntegrationRow, defaultFrequencyMs: number, liveRecords?: Readonly<Record<string, number>>): { form: SettingsForm; status: StatusView } {
+/** The integration's form and status as the page shows them; `jobs` is its history, newest first. */
+export function settingsView(
+  row: IntegrationRow,
+  jobs: readonly Job[],
+  defaultFrequencyMs: number,
+  liveRecords?: Readonly<Record<string, number>>,
+): { form: SettingsForm; status: StatusView } {
   const live = (j: Job): Readonly<Record<string, number>> | undefined => (row.active && j.id === row.active.id ? liveRecords : undefined);
   return {
     form: formOf(row.integration, defaultFrequencyMs),
@@ -255,7 +260,7 @@ export function settingsView(row: IntegrationRow, defaultFrequencyMs: number, li
       schedule: row.schedule,
       nextRunAt: row.nextRunAt?.toISOString() ?? null,
       lastJob: row.lastJob && jobView(row.lastJob, live(row.lastJob)),
-      history: row.jobs.slice(0, HISTORY_SHOWN).reverse().map((j) => jobView(j, live(j))),
+      history: jobs.slice(0, HISTORY_SHOWN).reverse().map((j) => jobView(j, live(j))),
     },
   };
 }

@@ -3,14 +3,12 @@ import type { Integration, Job } from './model';
 
 export type SyncStatus = 'Pending' | 'Running' | 'Stopping' | 'Scheduled' | 'Paused' | 'Failed';
 
-/** `jobs` newest first. */
-export function syncStatus(it: Integration, jobs: readonly Job[]): SyncStatus {
-  const real = jobs.filter((j) => j.status !== 'Skipped');
-  const newest = real[0];
-  if (newest?.status === 'Running') return 'Running';
-  if (newest?.status === 'Stopping') return 'Stopping';
+/** `last`: the integration's newest job that is not a Skipped entry, or null when it never ran. */
+export function syncStatus(it: Integration, last: Job | null): SyncStatus {
+  if (last?.status === 'Running') return 'Running';
+  if (last?.status === 'Stopping') return 'Stopping';
   if (it.paused) return 'Paused';
-  if (!newest) return 'Pending';
-  if (newest.status === 'Failed' || newest.status === 'Interrupted') return 'Failed';
+  if (!last) return 'Pending';
+  if (last.status === 'Failed' || last.status === 'Interrupted') return 'Failed';
   return 'Scheduled';
 }

@@ -1,36 +1,61 @@
 /**
- * The workspace database (DESIGN rule 14): a lowdb JSON file validated with zod on every read,
- * written atomically (lowdb's writer renames a temp file), and never overwritten when it does not
- * validate. lowdb has no lock between processes, so every write happens under a cross-process lock
- * after re-reading the file.
+ * The workspace database (DESIGN rule 14): `.singer/db.json` holds the integrations, and each
+ * integration's job history is a file of its own beside it (`.singer/history/NAME.json`), so that a
+ * job, `list` and a view's refresh cost the same with a long history as with none (issue 15). Every
+ * file is a lowdb JSON file validated with zod on every read (a validated read is kept while the file
+ * is unchanged), written atomically (temp file + rename), never overwritten when it does not validate,
+ * and written only under the database lock, after reading it again.
+ *
+ * db.json keeps, per integration, what the views and the scheduler need of its history (`recent`: the
+ * last job and when the newest entry was due), recomputed here whenever that history is written. A
+ * db.json of the earlier layouts (every job inside it, versions 1 and 2) is read as it is and migrated on
+ * the first write.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import * as z from 'zod';
 import { usageError } from './errors';
 import { FileLock } from './lock';
-import { DatabaseSchema, emptyDatabase, type Database } from './model';
+import { DatabaseSchema, HistorySchema, LegacyDatabaseSchema, emptyDatabase, type Database, type Job, type Recent } from './model';
 import type { WorkspacePaths } from './paths';
 
+/** db.json as read: in the first layout, the jobs it held, by integration, until the first write moves them out. */
+interface Loaded {
+  db: Database;
+  legacy: Map<string, Job[]> | null;
+}
+
+/** The histories an update may read and change; what it touches is written back when it ends. */
+export interface Histories {
+  /** The integration's jobs, oldest first, to read or change in place. */
+  jobs(integration: string): Job[];
+  /** Deletes the integration's history (it is being removed). */
+  remove(integration: string): void;
+}
+
 export class Store {
-  private readonly low: Low<Database>;
+  private readonly low: Low<Loaded>;
   private readonly lock: FileLock;
   /**
    * Updates of this process wait their turn here, so the lock file is contended only between
    * processes: hundreds of jobs of one scheduler polling the same lock starved each other (bench).
    */
   private queue: Promise<unknown> = Promise.resolve();
-  /** The last validated read, kept while the file is the same (inode, size, mtime): zod is most of a read's cost. */
-  private cache: { key: string; data: Database } | undefined;
+  /** The last validated read of db.json, kept while the file is the same (inode, size, mtime): zod is most of a read's cost. */
+  private cache: { key: string; data: Loaded } | undefined;
+  private readonly histories = new Map<string, { key: string; jobs: Job[] }>();
+  /** Told once when a database of the first layout is migrated (the CLI prints it, the extension logs it). */
+  onNotice: ((message: string) => void) | undefined;
 
   constructor(readonly paths: WorkspacePaths) {
     const file = paths.database;
-    const adapter = new DataFile<Database>(file, {
+    const adapter = new DataFile<Loaded>(file, {
       parse: (text) => parseDatabase(text, file),
-      stringify: (data) => `${JSON.stringify(data, null, 2)}\n`,
+      stringify: (data) => `${JSON.stringify(data.db, null, 2)}\n`,
     });
-    this.low = new Low<Database>(adapter, emptyDatabase());
+    this.low = new Low<Loaded>(adapter, { db: emptyDatabase(), legacy: null });
     this.lock = new FileLock(paths.dbLock);
   }
 
@@ -43,12 +68,22 @@ export class Store {
    * Callers must not modify it (it may be shared with the next read); change it through update().
    */
   async read(): Promise<Database> {
-    const key = this.fileKey();
+    return (await this.load()).db;
+  }
+
+  /** An integration's jobs as recorded, oldest first ([] when none). Callers must not modify them. */
+  async history(integration: string): Promise<Job[]> {
+    const loaded = await this.load();
+    return loaded.legacy ? (loaded.legacy.get(integration) ?? []) : this.readHistory(integration);
+  }
+
+  private async load(): Promise<Loaded> {
+    const key = fileKey(this.paths.database);
     if (key !== null && this.cache?.key === key) return this.cache.data;
     // lowdb parses into a new object on every read, so the one cached here is never the one an update changes.
     await this.readFile();
     const data = this.low.data;
-    if (key !== null && key === this.fileKey()) this.cache = { key, data };
+    if (key !== null && key === fileKey(this.paths.database)) this.cache = { key, data };
     return data;
   }
 
@@ -57,41 +92,91 @@ export class Store {
    * process) would come back on the next write. A missing file is an empty database.
    */
   private async readFile(): Promise<void> {
-    this.low.data = emptyDatabase();
+    this.low.data = { db: emptyDatabase(), legacy: null };
     await this.low.read();
   }
 
-  private fileKey(): string | null {
-    try {
-      const st = fs.statSync(this.paths.database, { bigint: true });
-      return `${st.ino}:${st.size}:${st.mtimeNs}`;
-    } catch {
-      return null;
-    }
+  private readHistory(integration: string): Job[] {
+    const file = this.paths.historyFile(integration);
+    const key = fileKey(file);
+    if (key === null) return [];
+    const hit = this.histories.get(integration);
+    if (hit?.key === key) return hit.jobs;
+    const jobs = parseHistory(fs.readFileSync(file, 'utf8'), file, integration);
+    if (key === fileKey(file)) this.histories.set(integration, { key, jobs });
+    return jobs;
   }
 
   /**
-   * Read-modify-write under the database lock. `change` may throw to refuse: nothing is written.
-   * A database that does not validate throws before `change` runs, so it is never overwritten.
+   * Read-modify-write under the database lock. `change` may throw to refuse: nothing is written. A
+   * file that does not validate throws before `change` sees it, so it is never overwritten.
    */
-  update<T>(change: (db: Database) => T): Promise<T> {
+  update<T>(change: (db: Database, histories: Histories) => T): Promise<T> {
     const run = this.queue.then(() => this.updateNow(change));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async updateNow<T>(change: (db: Database) => T): Promise<T> {
+  private async updateNow<T>(change: (db: Database, histories: Histories) => T): Promise<T> {
     await this.lock.acquire();
     try {
       // Re-read under the lock (another process may have written); a file validated a moment ago
       // and unchanged since is copied instead of parsed and validated again.
-      const key = this.fileKey();
+      const key = fileKey(this.paths.database);
       if (key !== null && this.cache?.key === key) this.low.data = structuredClone(this.cache.data);
       else await this.readFile();
-      const result = change(this.low.data);
+      const { db, legacy } = this.low.data;
+      const touched = new Map<string, Job[]>();
+      const removed = new Set<string>();
+      const result = change(db, {
+        jobs: (name) => {
+          let jobs = touched.get(name);
+          if (!jobs) {
+            jobs = structuredClone(legacy ? (legacy.get(name) ?? []) : this.readHistory(name));
+            touched.set(name, jobs);
+            removed.delete(name);
+          }
+          return jobs;
+        },
+        remove: (name) => {
+          touched.delete(name);
+          removed.add(name);
+        },
+      });
+      let notice: string | undefined;
+      if (legacy) {
+        // The first write to a database of the first layout moves every history to its own file.
+        for (const it of db.integrations) {
+          const jobs = legacy.get(it.name);
+          if (!touched.has(it.name) && !removed.has(it.name) && jobs?.length) touched.set(it.name, jobs);
+        }
+        notice =
+          `${this.paths.relative(this.paths.database)} held the job history of every integration: moved it to one file per ` +
+          `integration in ${this.paths.relative(path.dirname(this.paths.historyFile('x')))}/ (${touched.size} files), so that a job and \`list\` no longer read all of it.`;
+      }
+      for (const [name, jobs] of touched) db.recent[name] = recentOf(jobs);
+      for (const name of removed) delete db.recent[name];
       fs.mkdirSync(this.paths.dir, { recursive: true });
+      // Histories first: a crash before db.json is written leaves the old db.json, whose next write
+      // writes them again; never a db.json that points at histories that are not there.
+      for (const [name, jobs] of touched) {
+        const file = this.paths.historyFile(name);
+        await writeHistory(file, name, jobs);
+        // What we just wrote under the lock is what the file holds: no need to parse it back.
+        const written = fileKey(file);
+        if (written === null) this.histories.delete(name);
+        else this.histories.set(name, { key: written, jobs });
+      }
+      for (const name of removed) {
+        fs.rmSync(this.paths.historyFile(name), { force: true });
+        this.histories.delete(name);
+      }
+      this.low.data = { db, legacy: null };
       await this.low.write();
-      this.cache = undefined;
+      // Still under the lock, so no other writer can have replaced the file since.
+      const written = fileKey(this.paths.database);
+      this.cache = written === null ? undefined : { key: written, data: { db, legacy: null } };
+      if (notice) this.onNotice?.(notice);
       return result;
     } finally {
       this.lock.release();
@@ -108,25 +193,86 @@ export class Store {
   }
 }
 
-function parseDatabase(text: string, file: string): Database {
-  let raw: unknown;
+/** What db.json keeps of a history: its last real job and when its newest entry was due. */
+export function recentOf(jobs: readonly Job[]): Recent {
+  let last: Job | null = null;
+  let newestAt: string | null = null;
+  for (const j of jobs) {
+    if (newestAt === null || j.startedAt > newestAt) newestAt = j.startedAt;
+    if (j.status !== 'Skipped' && (last === null || j.id > last.id)) last = j;
+  }
+  return { last, newestAt };
+}
+
+function fileKey(file: string): string | null {
   try {
-    raw = JSON.parse(text);
+    const st = fs.statSync(file, { bigint: true });
+    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+async function writeHistory(file: string, integration: string, jobs: Job[]): Promise<void> {
+  const low = new Low(new DataFile(file, { parse: JSON.parse, stringify: (d) => `${JSON.stringify(d, null, 2)}\n` }), {
+    version: 1 as const,
+    integration,
+    jobs,
+  });
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await low.write();
+}
+
+function parseJson(text: string, file: string): unknown {
+  try {
+    return JSON.parse(text);
   } catch (err) {
     throw usageError(
-      `the database ${file} is not valid JSON (${(err as Error).message}). It was left as it is: ` +
-        `repair it, or move it away to start with an empty database.`,
+      `${file} is not valid JSON (${(err as Error).message}). It was left as it is: repair it, or move it away ` +
+        `(for db.json: to start with an empty database; for a history: to start that integration's history again).`,
       err,
     );
   }
-  const parsed = DatabaseSchema.safeParse(raw);
-  if (!parsed.success) {
-    const first = z.prettifyError(parsed.error).split('\n').slice(0, 2).join(' ');
-    throw usageError(
-      `the database ${file} does not match the expected format: ${first}. It was left as it is: ` +
-        `repair it, or move it away to start with an empty database.`,
-      parsed.error,
-    );
+}
+
+function invalid(file: string, error: z.ZodError): never {
+  const first = z.prettifyError(error).split('\n').slice(0, 2).join(' ');
+  throw usageError(
+    `${file} does not match the expected format: ${first}. It was left as it is: ` +
+      `repair it, or move it away (for db.json: to start with an empty database; for a history: to start that integration's history again).`,
+    error,
+  );
+}
+
+function parseDatabase(text: string, file: string): Loaded {
+  const raw = parseJson(text, file);
+  const version = typeof raw === 'object' && raw !== null ? (raw as { version?: unknown }).version : undefined;
+  if (version === 1 || version === 2) {
+    const parsed = LegacyDatabaseSchema.safeParse(raw);
+    if (!parsed.success) invalid(file, parsed.error);
+    const legacy = new Map<string, Job[]>();
+    for (const j of parsed.data.jobs) {
+      const list = legacy.get(j.integration);
+      if (list) list.push(j);
+      else legacy.set(j.integration, [j]);
+    }
+    const recent: Record<string, Recent> = {};
+    for (const [name, jobs] of legacy) {
+      jobs.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      recent[name] = recentOf(jobs);
+    }
+    return { db: { version: 3, integrations: parsed.data.integrations, recent, lastJobId: parsed.data.lastJobId }, legacy };
   }
-  return parsed.data;
+  const parsed = DatabaseSchema.safeParse(raw);
+  if (!parsed.success) invalid(file, parsed.error);
+  return { db: parsed.data, legacy: null };
+}
+
+function parseHistory(text: string, file: string, integration: string): Job[] {
+  const parsed = HistorySchema.safeParse(parseJson(text, file));
+  if (!parsed.success) invalid(file, parsed.error);
+  if (parsed.data.integration !== integration) {
+    throw usageError(`${file} is the history of "${parsed.data.integration}", not of "${integration}". It was left as it is: move it back where it belongs.`);
+  }
+  return parsed.data.jobs;
 }

@@ -181,8 +181,8 @@ export class Workspace implements Disposable {
     const here = new Set(this.engine.runningHere().map((j) => `${j.integration}/${j.jobId}`));
     const seen = new Map<string, string>();
     let elsewhere = false;
-    for (const j of db.jobs) {
-      if (j.status !== 'Running' && j.status !== 'Stopping') continue;
+    for (const { last: j } of Object.values(db.recent)) {
+      if (j === null || (j.status !== 'Running' && j.status !== 'Stopping')) continue;
       const key = `${j.integration}/${j.id}`;
       if (here.has(key)) continue;
       elsewhere = true;
@@ -204,7 +204,7 @@ export class Workspace implements Disposable {
     this.runnerCheck ??= setInterval(() => {
       void this.engine.store
         .read()
-        .then((db) => (db.jobs.some(runnerGone) ? this.engine.reconcile() : undefined))
+        .then((db) => (Object.values(db.recent).some((r) => r.last !== null && runnerGone(r.last)) ? this.engine.reconcile() : undefined))
         .catch(() => undefined);
     }, RUNNER_CHECK_MS);
     this.runnerCheck.unref?.();

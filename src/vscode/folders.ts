@@ -224,6 +224,7 @@ export class Folders implements vscode.Disposable {
         this.fireChanged(entry);
       }),
       ev.on('error', (message) => this.log.error(`${folder.name}: ${message}`)),
+      ev.on('notice', (message) => this.log.info(`${folder.name}: ${message}`)),
     );
     this.entries.set(folder.uri.toString(), entry);
     workspace.start();

@@ -22,7 +22,14 @@ const REFRESH_DEBOUNCE_MS = 80;
 
 export type TreeNode = FolderNode | IntegrationNode | JobNode | OlderNode | ProblemNode;
 interface FolderNode { kind: 'folder'; entry: FolderEntry }
-export interface IntegrationNode extends IntegrationArg { kind: 'integration'; entry: FolderEntry; row: IntegrationRow; shown: number }
+export interface IntegrationNode extends IntegrationArg {
+  kind: 'integration';
+  entry: FolderEntry;
+  row: IntegrationRow;
+  shown: number;
+  /** Its extraction logs as last read, and the summary they were read for. */
+  history?: { key: string; jobs: Job[] };
+}
 export interface JobNode extends IntegrationArg { kind: 'job'; entry: FolderEntry; job: Job }
 interface OlderNode { kind: 'older'; parent: IntegrationNode; hidden: number }
 interface ProblemNode { kind: 'problem'; entry: FolderEntry; message: string }
@@ -120,7 +127,7 @@ export class IntegrationsTreeProvider implements vscode.TreeDataProvider<TreeNod
 
   async getChildren(node?: TreeNode): Promise<TreeNode[]> {
     if (node?.kind === 'integration') {
-      const jobs = node.row.jobs;
+      const jobs = await this.history(node);
       const out: TreeNode[] = jobs.slice(0, node.shown).map((job) => ({ kind: 'job', entry: node.entry, folder: node.folder, name: node.name, job }));
       if (jobs.length > node.shown) out.push({ kind: 'older', parent: node, hidden: jobs.length - node.shown });
       return out;
@@ -143,6 +150,19 @@ export class IntegrationsTreeProvider implements vscode.TreeDataProvider<TreeNod
   async integrationNode(folder: FolderEntry, name: string): Promise<IntegrationNode | undefined> {
     await this.read();
     return this.nodes.get(key(folder, name));
+  }
+
+  /**
+   * An integration's extraction logs, newest first, read when its node is expanded and read again only
+   * when its summary in db.json changed: a refresh after one job reads no other integration's history.
+   */
+  private async history(node: IntegrationNode): Promise<Job[]> {
+    const r = node.row;
+    const key = JSON.stringify([r.newestAt, r.lastJob?.id, r.lastJob?.status, r.lastJob?.endedAt]);
+    if (node.history?.key === key) return node.history.jobs;
+    const jobs = await node.entry.workspace.engine.jobs(r.integration.name).catch(() => []);
+    node.history = { key, jobs };
+    return jobs;
   }
 
   showOlder(node: IntegrationNode): void {
@@ -197,7 +217,7 @@ export class IntegrationsTreeProvider implements vscode.TreeDataProvider<TreeNod
     const it = row.integration;
     const now = new Date();
     const live = this.folders.liveRecords(node.entry, it.name);
-    const item = new vscode.TreeItem(it.name, row.jobs.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(it.name, row.newestAt !== null ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `${node.folder}|integration|${it.name}`;
     item.description = integrationDescription(row, now, live);
     item.iconPath = STATUS_ICON[row.syncStatus];

@@ -193,14 +193,15 @@ export function registerLogDocuments(context: vscode.ExtensionContext, folders: 
       if (isIntegrationArg(arg)) return logs.show(arg as { folder: string; name: string; job?: string });
       // From the palette: the integration, then the job (newest first, the newest preselected).
       const t = await resolveTarget(folders, undefined, {
-        applies: (r) => r.jobs.some((j) => j.logFile !== null),
+        applies: (r) => r.lastJob !== null,
         placeHolder: 'Show the extraction log of…',
         none: 'No integration has an extraction log yet.',
       });
       if (!t) return undefined;
       const now = new Date();
+      const jobs = await t.entry.workspace.engine.jobs(t.row.integration.name);
       const picked = await vscode.window.showQuickPick(
-        t.row.jobs.filter((j) => j.logFile !== null).map((j) => ({ label: jobLabel(j), description: jobDescription(j, now), job: j.id })),
+        jobs.filter((j) => j.logFile !== null).map((j) => ({ label: jobLabel(j), description: jobDescription(j, now), job: j.id })),
         { placeHolder: `Extraction logs of ${t.row.integration.name}, newest first` },
       );
       return picked && logs.show({ folder: t.entry.folder.uri.toString(), name: t.row.integration.name, job: picked.job });

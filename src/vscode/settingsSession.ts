@@ -96,7 +96,8 @@ export class SettingsSession {
     const row = (await entry.workspace.rows()).find((r) => r.integration.name === name);
     if (!row) return { gone: `There is no integration named ${name} in ${entry.folder.name} any more: it was deleted.` };
     const defaultFrequencyMs = entry.workspace.currentSettings.defaultFrequencyMs;
-    const { form, status } = core().settingsView(row, defaultFrequencyMs, this.owner.folders.liveRecords(entry, name));
+    const jobs = await entry.workspace.engine.jobs(name);
+    const { form, status } = core().settingsView(row, jobs, defaultFrequencyMs, this.owner.folders.liveRecords(entry, name));
     const mappers = row.integration.mappers.map((m) => ({ name: m.name, command: core().joinCommand(m.command), config: m.config ?? '' }));
     return { folder: this.panel.folder, folderName: entry.folder.name, name, form, defaultFrequencyMs, mappers, trusted: vscode.workspace.isTrusted, status };
   }

@@ -28,8 +28,8 @@ async function earlierHistory(dir) {
     records: records === null ? {} : { events: records }, tapExitCode: status === 'Skipped' ? null : status === 'Failed' ? 1 : 0,
     targetExitCode: status === 'Skipped' ? null : 0, error, logFile: null, stateSaved: status !== 'Skipped',
   });
-  await ws.engine.store.update((db) => {
-    db.jobs.push(
+  await ws.engine.store.update((db, histories) => {
+    histories.jobs('demo').push(
       job(1, 'Succeeded', 0, 3, 150),
       job(2, 'Succeeded', 1, 4, 180),
       job(3, 'Failed', 2, 3900, 40, 'tap exited with code 1: KeyError: \'api_key\''),

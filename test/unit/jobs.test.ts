@@ -8,7 +8,8 @@ async function runningJob(ws: { file(r: string): string }, name: string): Promis
   return waitFor(`a running job of ${name} with its process groups`, () => {
     try {
       const db = JSON.parse(fs.readFileSync(ws.file('.singer/db.json'), 'utf8'));
-      return db.jobs.find((j: { integration: string; status: string; tapPgid: number | null }) => j.integration === name && j.status === 'Running' && j.tapPgid);
+      const j = db.recent?.[name]?.last as { id: string; status: string; tapPgid: number | null; runnerPid: number | null } | undefined;
+      return j && j.status === 'Running' && j.tapPgid ? j : undefined;
     } catch {
       return undefined;
     }

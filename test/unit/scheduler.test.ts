@@ -1,6 +1,7 @@
 /** The scheduler driver in real time, with second-scale frequencies and real processes (rules 2-8). */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { Engine } from '../../src/core/engine';
 import { addFixture, cli, cliProcess, exitOf, tempWorkspace, waitFor, type Workspace } from './helpers/workspace';
 
 interface JobRow {
@@ -107,12 +108,11 @@ describe('the scheduler (rules 2-8, `singer-replication schedule`)', function ()
     await addFixture(ws, 'nocatch', { total: 2 }, {}, '--frequency', '1h');
     assert.equal((await cli(ws, 'run', 'nocatch')).code, 0);
     // Pretend the last job started three hours ago.
-    const dbFile = ws.file('.singer/db.json');
-    const db = JSON.parse(fs.readFileSync(dbFile, 'utf8'));
     const threeHoursAgo = new Date(Date.now() - 3 * 3600_000 - 60_000).toISOString();
-    db.jobs[0].startedAt = threeHoursAgo;
-    db.integrations[0].anchorAt = threeHoursAgo;
-    fs.writeFileSync(dbFile, JSON.stringify(db));
+    await new Engine({ workspace: ws.dir }).store.update((db, histories) => {
+      histories.jobs('nocatch')[0]!.startedAt = threeHoursAgo;
+      db.integrations[0]!.anchorAt = threeHoursAgo;
+    });
     const sched = cliProcess(ws, 'schedule');
     try {
       await waitFor('skipped entries', async () => (await jobs(ws, 'nocatch')).filter((j) => j.status === 'Skipped').length === 3);

@@ -3,10 +3,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { FREQUENCY_STEPS_MS } from '../../src/core/duration';
 import { Engine } from '../../src/core/engine';
-import { newJob } from '../../src/core/jobs';
-import { emptyDatabase, IntegrationSchema, type Database, type Integration } from '../../src/core/model';
+import { newestFirst, newJob } from '../../src/core/jobs';
+import { emptyDatabase, IntegrationSchema, type Database, type Integration, type Job } from '../../src/core/model';
 import { workspacePaths } from '../../src/core/paths';
 import { integrationRow } from '../../src/core/rows';
+import { recentOf } from '../../src/core/store';
 import { applySettingsPatch, checkSettingsForm, settingsView, upcomingRuns } from '../../src/core/settingsCheck';
 import { changedFields, describeChanges, formOf, frequencyText, sameForm, sliderPosition, stepDuration, stepIndexOf, type SettingsForm } from '../../src/core/settingsForm';
 import { parseToHost, parseToPage } from '../../src/webview/protocol';
@@ -163,7 +164,7 @@ describe('settings page: the next five start times, with the scheduler\'s own pl
   function dbWith(it: Integration, lastStart: string | null): Database {
     const db = emptyDatabase();
     db.integrations.push(it);
-    if (lastStart) db.jobs.push(newJob({ integration: it.name, id: '000001', status: 'Succeeded', trigger: 'scheduled', startedAt: lastStart, endedAt: lastStart }));
+    if (lastStart) db.recent[it.name] = recentOf([newJob({ integration: it.name, id: '000001', status: 'Succeeded', trigger: 'scheduled', startedAt: lastStart, endedAt: lastStart })]);
     return db;
   }
   const iso = (ds: Date[]): string[] => ds.map((d) => d.toISOString());
@@ -213,14 +214,16 @@ describe('settings page: the next five start times, with the scheduler\'s own pl
   it('the page view: history newest 30 oldest first, Skipped entries included, the last job never a Skipped one', () => {
     const it = integration();
     const db = dbWith(it, null);
+    const jobs: Job[] = [];
     for (let i = 1; i <= 34; i++) {
       const at = new Date(Date.UTC(2026, 0, 1, i)).toISOString();
       const skipped = i % 5 === 0;
-      db.jobs.push(newJob({ integration: 'demo', id: String(i).padStart(6, '0'), status: skipped ? 'Skipped' : 'Succeeded', trigger: 'scheduled', startedAt: at, endedAt: at, records: skipped ? {} : { a: i, b: 1 }, error: skipped ? 'job 000004 still running' : null, logFile: skipped ? null : `x/${i}.log` }));
+      jobs.push(newJob({ integration: 'demo', id: String(i).padStart(6, '0'), status: skipped ? 'Skipped' : 'Succeeded', trigger: 'scheduled', startedAt: at, endedAt: at, records: skipped ? {} : { a: i, b: 1 }, error: skipped ? 'job 000004 still running' : null, logFile: skipped ? null : `x/${i}.log` }));
     }
     db.lastJobId.demo = 34;
+    db.recent.demo = recentOf(jobs);
     const row = integrationRow(db, it, { now: new Date('2026-01-03T00:00:00Z'), defaultFrequencyMs: HOUR, catchUp: 'once' });
-    const v = settingsView(row, HOUR);
+    const v = settingsView(row, newestFirst(jobs), HOUR);
     assert.equal(v.status.history.length, 30);
     assert.equal(v.status.history[0]!.id, '000005');
     assert.equal(v.status.history.at(-1)!.id, '000034');

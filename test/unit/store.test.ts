@@ -18,7 +18,7 @@ describe('the database (rule 14)', () => {
     const ws = tempWorkspace();
     await addFixture(ws, 'one', {});
     const db = JSON.parse(fs.readFileSync(ws.file('.singer/db.json'), 'utf8'));
-    assert.equal(db.version, 1);
+    assert.equal(db.version, 3);
     assert.equal(db.integrations[0].name, 'one');
     assert.deepEqual(db.integrations[0].tap.slice(0, 1), ['python3']);
   });

@@ -13,7 +13,7 @@ function it_(name: string, paused = false): Integration {
   return { name, tap: ['t'], target: ['g'], tapConfig: null, targetConfig: null, catalog: null, mappers: [], env: {}, schedule: { kind: 'default' }, paused, createdAt: NOW.toISOString(), anchorAt: null, scheduleChangedAt: null };
 }
 function row(name: string, syncStatus: SyncStatus, o: Partial<IntegrationRow> = {}): IntegrationRow {
-  return { integration: it_(name, syncStatus === 'Paused'), jobs: [], syncStatus, active: null, lastJob: null, schedule: 'every 1h', nextRunAt: null, ...o };
+  return { integration: it_(name, syncStatus === 'Paused'), syncStatus, active: null, lastJob: null, newestAt: null, schedule: 'every 1h', nextRunAt: null, ...o };
 }
 function job(o: Partial<Job>): Job {
   return newJob({ integration: 'a', id: '000012', status: 'Succeeded', trigger: 'scheduled', startedAt: at(12, 30).toISOString(), ...o });

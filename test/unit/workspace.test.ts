@@ -116,7 +116,7 @@ describe('Workspace: one folder for the fronts', function () {
     assert.equal(name, 'sec');
     assert.equal(trigger, 'scheduled');
     assert.match(err.message, /secret "PW", which is not set/);
-    assert.equal((await ws.rows())[0]!.jobs.length, 0);
+    assert.equal((await ws.engine.jobs('sec')).length, 0);
   });
 
   it('the programs inherit the environment the front chooses, plus the integration env', async () => {
@@ -156,7 +156,7 @@ describe('Workspace: one folder for the fronts', function () {
     ws.start();
     const a = await ws.engine.start('x1', { trigger: 'manual' });
     const b = await ws.engine.start('x2', { trigger: 'manual' });
-    await waitFor('records flowing', async () => (await ws.engine.store.read()).jobs.every((j) => Object.keys(j.records).length > 0), 20_000);
+    await waitFor('records flowing', async () => Object.values((await ws.engine.store.read()).recent).every((r) => Object.keys(r.last?.records ?? {}).length > 0), 20_000);
     const t0 = Date.now();
     await ws.shutdown('the editor is closing', 4000);
     assert.ok(Date.now() - t0 < 4500);

@@ -20,12 +20,12 @@ describe('Integrations view', () => {
     const e = await entry();
     await addFixture('tree-demo', { total: 1 }, { everyMs: 300_000 });
     // Jobs as another process (the CLI) would have recorded them: 25 of them, the newest Skipped.
-    await e.workspace.engine.store.update((db) => {
+    await e.workspace.engine.store.update((db, histories) => {
       const t0 = Date.now() - 3_600_000;
       for (let i = 1; i <= 25; i++) {
         const at = new Date(t0 + i * 60_000).toISOString();
         const end = new Date(t0 + i * 60_000 + 4200).toISOString();
-        db.jobs.push(
+        histories.jobs('tree-demo').push(
           i === 25
             ? newJob({ integration: 'tree-demo', id: String(i).padStart(6, '0'), status: 'Skipped', trigger: 'scheduled', startedAt: at, endedAt: at, error: 'job 000024 still running' })
             : newJob({ integration: 'tree-demo', id: String(i).padStart(6, '0'), status: 'Succeeded', trigger: 'manual', startedAt: at, endedAt: end, records: { users: 1234 }, tapExitCode: 0, targetExitCode: 0, stateSaved: true, logFile: `.singer/logs/tree-demo/${String(i).padStart(6, '0')}.log` }),

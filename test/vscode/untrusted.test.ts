@@ -25,6 +25,6 @@ describe('an untrusted workspace', function () {
     assert.match(a.ui.shown.at(-1)!.text, /Start Extraction needs a trusted workspace/);
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(fs.existsSync(marker), false, 'a tap ran in an untrusted workspace');
-    assert.deepEqual((await e.workspace.rows())[0]!.jobs, []);
+    assert.deepEqual(await e.workspace.engine.jobs('untrusted'), []);
   });
 });

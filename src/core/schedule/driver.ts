@@ -256,7 +256,7 @@ export class Scheduler {
   }
 
   private async recordSkipped(name: string, p: Plan): Promise<void> {
-    const recorded = await this.engine.store.update((db) => {
+    const recorded = await this.engine.store.update((db, histories) => {
       if (!db.integrations.some((i) => i.name === name)) return [];
       const out: Job[] = [];
       const entries = p.omitted
@@ -268,13 +268,14 @@ export class Scheduler {
             ...p.skipped,
           ]
         : p.skipped;
+      const history = histories.jobs(name);
       for (const s of entries) {
         const due = s.dueAt.toISOString();
-        const job = newJob({ integration: name, id: nextJobId(db, name), status: 'Skipped', trigger: 'scheduled', startedAt: due, endedAt: due, error: s.reason });
-        db.jobs.push(job);
+        const job = newJob({ integration: name, id: nextJobId(db, name, history), status: 'Skipped', trigger: 'scheduled', startedAt: due, endedAt: due, error: s.reason });
+        history.push(job);
         out.push(job);
       }
-      trimHistory(db, name, this.engine.logRetention);
+      trimHistory(history, this.engine.logRetention);
       return out;
     });
     for (const j of recorded) this.engine.events.emit('jobSkipped', j);

@@ -1,5 +1,4 @@
 /** What the planner needs to know about an integration, read from the database. */
-import { jobsOf } from '../jobs';
 import type { Database, Integration } from '../model';
 import { plan, type PlanInput } from './plan';
 import { resolveSchedule } from './resolve';
@@ -14,12 +13,12 @@ export interface PlanContext {
 }
 
 export function planInputFor(db: Database, it: Integration, ctx: PlanContext): PlanInput {
-  const jobs = jobsOf(db, it.name);
-  const real = jobs.filter((j) => j.status !== 'Skipped');
-  const running = real.find((j) => j.status === 'Running' || j.status === 'Stopping');
+  // db.json's summary of the history is all the planner needs: the last real job and the newest entry.
+  const { last, newestAt } = db.recent[it.name] ?? { last: null, newestAt: null };
+  const running = last && (last.status === 'Running' || last.status === 'Stopping') ? last : null;
   // Every start re-anchors the grid (rules 3 and 5); Skipped entries only mark recurrences as handled.
-  const newestStart = maxDate(real[0] ? new Date(real[0].startedAt) : null, it.anchorAt ? new Date(it.anchorAt) : null);
-  const handled = maxDate(newestStart, jobs[0] ? new Date(jobs[0].startedAt) : null);
+  const newestStart = maxDate(last ? new Date(last.startedAt) : null, it.anchorAt ? new Date(it.anchorAt) : null);
+  const handled = maxDate(newestStart, newestAt ? new Date(newestAt) : null);
   const changedAt = maxDate(
     it.scheduleChangedAt ? new Date(it.scheduleChangedAt) : null,
     it.schedule.kind === 'default' ? (ctx.defaultChangedAt ?? null) : null,
