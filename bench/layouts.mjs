@@ -58,7 +58,7 @@ export async function run(ctx) {
     notes.push(`whole CLI at ${records.toLocaleString('en-US')} records, worst layout: ${worst.toFixed(2)}× (goal ≥ ${WHOLE_CLI_GOAL}: ${worst >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'})`);
   }
   if (!ctx.stopped()) {
-    const small = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress);
+    const small = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, true);
     if (small.error) failures.push(`layouts small job: ${small.error}`);
     else {
       metrics.smallJob = small;
@@ -67,6 +67,13 @@ export async function run(ctx) {
         `a ${SMALL_RECORDS}-record job, whole CLI ÷ raw pipe of the same programs: ${slower.toFixed(2)}× the time (goal ≤ ${SMALL_JOB_GOAL}: ${slower <= SMALL_JOB_GOAL ? 'met' : 'MISSED'}); ` +
           `raw ${small.raw.map(fmtSec).join(' ')} s, CLI ${small.cli.map(fmtSec).join(' ')} s`,
       );
+      const p = small.phases;
+      if (p) {
+        notes.push(
+          `where the CLI's time goes (medians, ms): Node starting ${p.node.toFixed(0)} · the CLI before the programs start ${p.before.toFixed(0)} · ` +
+            `the programs ${p.programs.toFixed(0)} · the CLI after they exited ${p.after.toFixed(0)}; the raw pipe: ${median(small.raw).toFixed(0)}`,
+        );
+      }
     }
   }
   return {
@@ -79,11 +86,11 @@ export async function run(ctx) {
   };
 }
 
-async function compare(ctx, layout, records, runs, progress) {
+async function compare(ctx, layout, records, runs, progress, phases = false) {
   const tap = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', layout];
   const sink = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
   const a = rawPipe(tap, sink, records);
-  const b = engine(ctx, tap, sink, records);
+  const b = engine(ctx, tap, sink, records, phases ? ['-r', path.join(ctx.root, 'bench/phases.cjs')] : []);
   try {
     await a.setup();
     await b.setup();
@@ -100,5 +107,19 @@ async function compare(ctx, layout, records, runs, progress) {
   const raw = a.results.map((r) => r.wallMs);
   const eng = b.results.map((r) => r.runMs);
   const cli = b.results.map((r) => r.wallMs);
-  return { pipeline: Math.min(...raw) / Math.min(...eng), wholeCli: Math.min(...raw) / Math.min(...cli), raw, engine: eng, cli };
+  const marks = b.results.map((r) => r.phases).filter(Boolean);
+  const phaseMedians = marks.length
+    ? {
+        node: median(marks.map((m) => m.node)),
+        before: median(marks.map((m) => m.firstSpawn - m.node)),
+        programs: median(marks.map((m) => m.lastExit - m.firstSpawn)),
+        after: median(marks.map((m) => m.exit - m.lastExit)),
+      }
+    : null;
+  return { pipeline: Math.min(...raw) / Math.min(...eng), wholeCli: Math.min(...raw) / Math.min(...cli), raw, engine: eng, cli, phases: phaseMedians };
+}
+
+function median(xs) {
+  const v = [...xs].sort((x, y) => x - y);
+  return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }

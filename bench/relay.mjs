@@ -175,10 +175,10 @@ export function rawPipe(tapArgv, sinkArgv, records) {
   };
 }
 
-export function engine(ctx, tapArgv, sinkArgv, records) {
+export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = []) {
   const cli = path.join(ctx.root, 'dist/cli.js');
   let ws = null;
-  const cliArgv = (...args) => [process.execPath, cli, '--workspace', ws, ...args];
+  const cliArgv = (...args) => [process.execPath, ...nodeArgs, cli, '--workspace', ws, ...args];
   const c = {
     key: 'b',
     results: [],
@@ -218,7 +218,8 @@ export function engine(ctx, tapArgv, sinkArgv, records) {
       const log = readFileSync(path.join(ws, job.logFile), 'utf8');
       const ran = /runner INFO tap and target ran for ([\d.]+) s/.exec(log);
       if (!ran) throw new Error(`job ${job.id}: its log has no "tap and target ran for … s" line`);
-      return { runMs: Number(ran[1]) * 1000, jobMs, wallMs: res.wallMs, rssKB: res.peakRssKB };
+      const phases = /BENCH_PHASES (\{.*\})/.exec(res.stderr);
+      return { runMs: Number(ran[1]) * 1000, jobMs, wallMs: res.wallMs, rssKB: res.peakRssKB, phases: phases ? JSON.parse(phases[1]) : null };
     },
     cleanup() {
       if (ws && !process.env.BENCH_KEEP) rmSync(ws, { recursive: true, force: true });
