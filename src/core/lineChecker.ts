@@ -118,6 +118,8 @@ export class LineChecker {
    * name, compared as 32-bit words) is a RECORD of the same stream, settled by one comparison.
    */
   private headStream: StreamCount | null = null;
+  private prevStream: StreamCount | null = null;
+  private prefixWords = new Uint32Array(0);
 
   /** The counts so far, as a new object. */
   records(): Record<string, number> {
@@ -134,34 +136,40 @@ export class LineChecker {
     for (;;) {
       const nl = buf.indexOf(NL, s);
       if (nl < 0 || nl >= end) return s;
-      if (!this.sameHead(buf, view, s, nl) && !this.fastRecord(buf, s, nl) && !this.checkLine(buf, s, nl)) return s;
+      if (!this.sameHead(buf, view, s, nl) && !this.fastRecord(buf, view, s, nl) && !this.checkLine(buf, s, nl)) return s;
       s = nl + 1;
     }
   }
 
-  /** A RECORD of the same layout and stream as the last type-first one: its first bytes and its end. */
+  /**
+   * A RECORD of the same layout and stream as one of the last two type-first ones: its first bytes
+   * and its end. Two, because streams often alternate (a parent and its children).
+   */
   private sameHead(buf: Buffer, view: DataView, s: number, nl: number): boolean {
-    const stream = this.headStream;
-    if (stream === null) return false;
-    const head = stream.head!;
-    const hl = head.length;
-    if (nl - s <= hl) return false;
-    const words = stream.headWords;
-    for (let i = 0; i < words.length; i++) if (view.getUint32(s + 4 * i, true) !== words[i]) return false;
-    for (let i = words.length * 4; i < hl; i++) if (buf[s + i] !== head[i]) return false;
-    if (!endsObject(buf, nl)) return false; // checkLine says why
+    const last = this.headStream;
+    if (last === null) return false;
+    let stream: StreamCount | null = null;
+    if (startsWithHead(buf, view, s, nl, last)) stream = last;
+    else if (this.prevStream !== null && startsWithHead(buf, view, s, nl, this.prevStream)) {
+      stream = this.prevStream;
+      this.prevStream = last;
+      this.headStream = stream;
+    }
+    if (stream === null || !endsObject(buf, nl)) return false; // checkLine says why a line does not end with }
     this.lines++;
     stream.count++;
     return true;
   }
 
   /** A type-first RECORD of the layout seen last, whatever its stream: counted without making a string. */
-  private fastRecord(buf: Buffer, s: number, nl: number): boolean {
+  private fastRecord(buf: Buffer, view: DataView, s: number, nl: number): boolean {
     const prefix = this.prefix;
     if (prefix === null) return false;
     const pl = prefix.length;
     if (nl - s <= pl) return false;
-    for (let i = 0; i < pl; i++) if (buf[s + i] !== prefix[i]) return false;
+    const words = this.prefixWords;
+    for (let i = 0; i < words.length; i++) if (view.getUint32(s + 4 * i, true) !== words[i]) return false;
+    for (let i = words.length * 4; i < pl; i++) if (buf[s + i] !== prefix[i]) return false;
     const a = s + pl;
     let q = a;
     for (; q < nl; q++) {
@@ -179,6 +187,9 @@ export class LineChecker {
 
   /** Makes `stream` the one sameHead compares with; its head is built once per layout. */
   private useHead(stream: StreamCount, buf: Buffer, s: number, end: number): void {
+    if (stream !== this.headStream) {
+      this.prevStream = this.headStream;
+    }
     if (stream.headPrefix !== this.prefix) {
       const head = Buffer.from(buf.subarray(s, end));
       stream.head = head;
@@ -274,7 +285,11 @@ export class LineChecker {
   private learnPrefix(buf: Buffer, start: number, end: number, stream: StreamCount): void {
     for (const p of PREFIXES) {
       if (end - start > p.length && equalBytes(buf, start, p)) {
-        this.prefix = p;
+        if (this.prefix !== p) {
+          this.prefix = p;
+          this.prefixWords = new Uint32Array(p.length >> 2);
+          for (let i = 0; i < this.prefixWords.length; i++) this.prefixWords[i] = p.readUInt32LE(i * 4);
+        }
         const q = buf.indexOf(QUOTE, start + p.length);
         if (q > 0 && q < end && stream.name === buf.toString('utf8', start + p.length, q)) this.useHead(stream, buf, start, q + 1);
         return;
@@ -287,6 +302,17 @@ export class LineChecker {
     this.badLine = { lineNumber, excerpt, reason };
     return false;
   }
+}
+
+/** Whether the line at buf[s, nl) starts with the stream's head (compared 4 bytes at a time). */
+function startsWithHead(buf: Buffer, view: DataView, s: number, nl: number, stream: StreamCount): boolean {
+  const head = stream.head!;
+  const hl = head.length;
+  if (nl - s <= hl) return false;
+  const words = stream.headWords;
+  for (let i = 0; i < words.length; i++) if (view.getUint32(s + 4 * i, true) !== words[i]) return false;
+  for (let i = words.length * 4; i < hl; i++) if (buf[s + i] !== head[i]) return false;
+  return true;
 }
 
 /** Whether the line ending at buf[nl] ends with `}` (trailing spaces and a CR allowed). */
