@@ -22,16 +22,29 @@ const STANDBY_CHECK_MS = 1000;
 const REPLAN_DEBOUNCE_MS = 150;
 /**
  * Timers count monotonic time, which stops while the computer sleeps: the wall clock is compared with
- * it this often, and a jump re-plans at once instead of when the old timer finally fires.
+ * it this often (one timer, no measurable CPU), and a jump re-plans at once instead of when the old
+ * timer finally fires (an hour late for an hourly job after a long sleep, a day for a daily one).
  */
 const CLOCK_CHECK_MS = 30_000;
 const CLOCK_JUMP_MS = 5_000;
 
+/** The two clocks the scheduler compares; injected by tests to make the computer "sleep". */
+export interface SchedulerClock {
+  /** Wall-clock time, epoch milliseconds (Date.now). */
+  wallMs(): number;
+  /** Monotonic time, which stops while the computer sleeps (performance.now). */
+  monoMs(): number;
+  /** How often the two are compared; CLOCK_CHECK_MS unless a test wants it sooner. */
+  checkEveryMs?: number;
+}
+
+const SYSTEM_CLOCK: SchedulerClock = { wallMs: () => Date.now(), monoMs: () => performance.now() };
+
 export interface SchedulerOptions {
   defaultFrequencyMs: number;
   catchUp: 'once' | 'skip';
-  /** Injected for tests; the real clock otherwise. */
-  now?: () => Date;
+  /** The real clocks unless given. */
+  clock?: SchedulerClock;
 }
 
 export class Scheduler {
@@ -40,6 +53,10 @@ export class Scheduler {
   private readonly nextRuns = new Map<string, Date | null>();
   /** Set when this scheduler becomes active: the next full plan is an activation (catch-up, rule 7). */
   private activationPending = false;
+  /** Set when the wall clock jumped ahead (the computer slept): the next full plan catches up as rule 7 says. */
+  private resumePending = false;
+  /** Both clocks at the last comparison. */
+  private clockBase = { wall: 0, mono: 0 };
   /** Integrations whose timer fired and that wait to be planned together. */
   private readonly due = new Set<string>();
   private defaultChangedAt: Date | null = null;
@@ -106,8 +123,12 @@ export class Scheduler {
     this.lock.release();
   }
 
+  private get clock(): SchedulerClock {
+    return this.options.clock ?? SYSTEM_CLOCK;
+  }
+
   private now(): Date {
-    return this.options.now?.() ?? new Date();
+    return new Date(this.clock.wallMs());
   }
 
   private tryBecomeActive(): void {
@@ -136,20 +157,25 @@ export class Scheduler {
 
   /** A wall-clock jump (sleep, a clock change) is seen within CLOCK_CHECK_MS: one timer, almost no CPU. */
   private watchClock(): void {
-    let wall = Date.now();
-    let mono = performance.now();
-    this.clockTimer = setInterval(() => {
-      const w = Date.now();
-      const m = performance.now();
-      const drift = w - wall - (m - mono);
-      wall = w;
-      mono = m;
-      if (Math.abs(drift) > CLOCK_JUMP_MS) {
-        this.engine.events.emit('error', `the wall clock jumped ${Math.round(drift / 1000)} s (the computer slept, or the clock was set): re-planning every schedule`);
-        this.replanAll();
-      }
-    }, CLOCK_CHECK_MS);
+    this.clockBase = { wall: this.clock.wallMs(), mono: this.clock.monoMs() };
+    this.clockTimer = setInterval(() => this.checkClock(), this.clock.checkEveryMs ?? CLOCK_CHECK_MS);
     this.clockTimer.unref?.();
+  }
+
+  /**
+   * Compares the clocks; on a jump re-plans everything at once (true). A jump ahead means the
+   * computer slept: that plan records what was missed and catches up as rule 7 says.
+   */
+  private checkClock(): boolean {
+    const wall = this.clock.wallMs();
+    const mono = this.clock.monoMs();
+    const drift = wall - this.clockBase.wall - (mono - this.clockBase.mono);
+    this.clockBase = { wall, mono };
+    if (Math.abs(drift) <= CLOCK_JUMP_MS) return false;
+    this.engine.events.emit('error', `the wall clock jumped ${Math.round(drift / 1000)} s (the computer slept, or the clock was set): re-planning every schedule`);
+    if (drift > 0) this.resumePending = true;
+    this.replanAll();
+    return true;
   }
 
   requestReplan(): void {
@@ -206,6 +232,8 @@ export class Scheduler {
   private async planEverything(): Promise<void> {
     const db = await this.engine.read();
     const activation = this.activationPending;
+    const resumed = this.resumePending;
+    this.resumePending = false;
     const names = new Set(db.integrations.map((i) => i.name));
     for (const name of [...this.timers.keys()]) {
       if (!names.has(name)) {
@@ -217,16 +245,17 @@ export class Scheduler {
     // Not one after the other: 500 due integrations must not wait for each other's job start.
     // The store queues their writes; the engine's locks keep each integration to one job.
     await Promise.all(
-      db.integrations.map((it) => this.planOne(db, it, activation).catch((err: unknown) => this.failed(it.name, err))),
+      db.integrations.map((it) => this.planOne(db, it, activation, resumed).catch((err: unknown) => this.failed(it.name, err))),
     );
     this.activationPending = false;
   }
 
-  private async planOne(db: Database, it: Integration, activation: boolean): Promise<void> {
+  private async planOne(db: Database, it: Integration, activation: boolean, resumed = false): Promise<void> {
     const p = plan(
       planInputFor(db, it, {
         now: this.now(),
         activation,
+        resumed,
         catchUp: this.options.catchUp,
         defaultFrequencyMs: this.options.defaultFrequencyMs,
         defaultChangedAt: this.defaultChangedAt,
@@ -298,7 +327,8 @@ export class Scheduler {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        this.replanOne(name);
+        // Woken from sleep before the clock check ran: everything is re-planned as after a sleep.
+        if (!this.checkClock()) this.replanOne(name);
       }, delay),
     );
   }
