@@ -3,6 +3,7 @@
  * extension. It knows Singer; the fronts only render its answers and events.
  */
 import * as fs from 'node:fs';
+import { DiskError, rethrowAsDiskError } from './diskErrors';
 import { ExitCode, SingerError, errorMessage, usageError } from './errors';
 import { TypedEmitter, type EngineEvents } from './events';
 import { activeJob, jobsOf } from './jobs';
@@ -40,6 +41,8 @@ export class Engine {
   readonly store: Store;
   readonly events = new TypedEmitter<EngineEvents>();
   private readonly running = new Map<string, RunningJob>();
+  /** The last reconcile warning told, so a full disk is said once, not at every refresh. */
+  private lastWarning: string | undefined;
   secrets: SecretResolver;
   logRetention: number;
   stopGracePeriodSeconds: number;
@@ -63,9 +66,23 @@ export class Engine {
     return this.store.read();
   }
 
-  /** Rule 13: marks jobs whose runner went away Interrupted (and tells the views). */
+  /**
+   * Rule 13: marks jobs whose runner went away Interrupted (and tells the views). A database that
+   * cannot be written (a full disk, a read-only folder) does not stop a read: the jobs are shown as
+   * they are recorded, and the `error` event says why they were not marked (once, until it changes).
+   */
   async reconcile(): Promise<Job[]> {
-    const found = await reconcile(this.store, this.paths);
+    let found: Job[];
+    try {
+      found = await reconcile(this.store, this.paths);
+    } catch (err) {
+      if (!(err instanceof DiskError)) throw err;
+      const warning = err.rephrase('jobs whose runner went away could not be marked Interrupted, so they are shown as they were recorded').message;
+      if (warning !== this.lastWarning) this.events.emit('error', warning);
+      this.lastWarning = warning;
+      return [];
+    }
+    this.lastWarning = undefined;
     for (const j of found) this.events.emit('jobInterrupted', j);
     if (found.length > 0) this.events.emit('changed');
     return found;
@@ -132,8 +149,12 @@ export class Engine {
       db.integrations = db.integrations.filter((i) => i.name !== name);
       db.jobs = db.jobs.filter((j) => j.integration !== name);
     });
-    fs.rmSync(this.paths.logDir(name), { recursive: true, force: true });
-    fs.rmSync(this.paths.stateFile(name), { force: true });
+    try {
+      fs.rmSync(this.paths.logDir(name), { recursive: true, force: true });
+      fs.rmSync(this.paths.stateFile(name), { force: true });
+    } catch (err) {
+      rethrowAsDiskError(err, this.paths.dir, `${name} was removed, but its logs or saved state could not be deleted`);
+    }
     this.events.emit('changed');
   }
 
@@ -210,8 +231,8 @@ export class Engine {
       if (!j) throw usageError(`job ${id} of ${name} is no longer in the history.`);
       if (!isActive(j)) return j;
       if (runnerGone(j)) {
-        await this.reconcile();
-        continue;
+        // Marked Interrupted now; a reconcile that cannot be written (a full disk) waits like any poll.
+        if ((await this.reconcile()).length > 0) continue;
       }
       if (Date.now() > deadline) return j;
       await new Promise((r) => setTimeout(r, 200));
@@ -232,13 +253,18 @@ export class Engine {
     await this.integration(name);
     const db = await this.store.read();
     const running = activeJob(db, name);
-    if (running) {
+    // A job whose runner is gone (not marked Interrupted yet: the database could not be written) writes nothing more.
+    if (running && !runnerGone(running)) {
       throw new SingerError(
         `${name} has a job running (job ${running.id}); its target would write the state again. Stop it first with \`singer-replication stop ${name}\`.`,
         ExitCode.busy,
       );
     }
-    fs.rmSync(this.paths.stateFile(name), { force: true });
+    try {
+      fs.rmSync(this.paths.stateFile(name), { force: true });
+    } catch (err) {
+      rethrowAsDiskError(err, this.paths.dir, `the state of ${name} could not be reset`);
+    }
     this.events.emit('changed');
   }
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { rethrowAsDiskError } from './diskErrors';
 import { currentProcess, identityAlive, type ProcessIdentity } from './process';
 
 export interface LockInfo extends ProcessIdentity {
@@ -17,19 +18,22 @@ export class FileLock {
   private held = false;
   constructor(readonly file: string) {}
 
-  /** Takes the lock if it is free or stale; returns the live holder otherwise. */
+  /**
+   * Takes the lock if it is free or stale; returns the live holder otherwise. A lock that cannot be
+   * made (a full disk, a read-only folder) throws a DiskError: it is never told as held by someone.
+   */
   tryAcquire(purpose?: string): { ok: true } | { ok: false; holder: LockInfo } {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const dir = path.dirname(this.file);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      rethrowAsDiskError(err, dir, `the lock ${this.file} could not be made, so nothing was done`);
+    }
     const info: LockInfo = { ...currentProcess(), acquiredAt: new Date().toISOString(), purpose };
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = fs.openSync(this.file, 'wx', 0o644);
-        fs.writeSync(fd, JSON.stringify(info));
-        fs.closeSync(fd);
+      if (this.create(JSON.stringify(info))) {
         this.held = true;
         return { ok: true };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readLock(this.file);
       if (holder && identityAlive(holder)) return { ok: false, holder };
@@ -41,6 +45,31 @@ export class FileLock {
     }
     const holder = readLock(this.file);
     return { ok: false, holder: holder ?? { pid: 0, host: '', acquiredAt: new Date().toISOString() } };
+  }
+
+  /** Creates the lock file holding `text`; false when it exists. A file that could not be written whole is removed. */
+  private create(text: string): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'wx', 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      rethrowAsDiskError(err, path.dirname(this.file), `the lock ${this.file} could not be made, so nothing was done`);
+    }
+    try {
+      fs.writeSync(fd, text);
+      fs.closeSync(fd);
+      return true;
+    } catch (err) {
+      // A full disk makes the file but not its content: an empty lock would look held by a process starting up.
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+      fs.rmSync(this.file, { force: true });
+      rethrowAsDiskError(err, path.dirname(this.file), `the lock ${this.file} could not be written, so nothing was done`);
+    }
   }
 
   /** Waits (polling) until the lock is free; for short critical sections such as a database write. */
@@ -77,8 +106,10 @@ export class FileLock {
     const grave = `${this.file}.stale-${process.pid}-${Date.now()}`;
     try {
       fs.renameSync(this.file, grave);
-    } catch {
-      return;
+    } catch (err) {
+      // Gone already (someone else took it over) is fine; a folder that may not be written is not.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      rethrowAsDiskError(err, path.dirname(this.file), `the stale lock ${this.file} could not be taken over, so nothing was done`);
     }
     const moved = readLock(grave);
     if (moved && identityAlive(moved)) {

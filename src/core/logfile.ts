@@ -43,24 +43,45 @@ export class Redactor {
   }
 }
 
+/**
+ * Writes a job's log. A write the machine refuses (a full disk, a read-only folder) does not crash the
+ * runner: the log stops there, cut back to its last whole line, and `onFailure` tells the runner, which
+ * ends the job (DESIGN §5: one sentence naming the disk, exit 1).
+ */
 export class LogWriter {
-  private readonly stream: fs.WriteStream;
+  private readonly stream: fs.WriteStream | undefined;
   private closed = false;
+  private failure: Error | undefined;
+  private readonly failureListeners: Array<(err: Error) => void> = [];
   constructor(
     readonly file: string,
     private readonly redactor: Redactor,
   ) {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.stream = fs.createWriteStream(file, { flags: 'a' });
-    this.stream.on('error', () => {
-      /* a full disk must not crash the runner; the job's status still records the outcome */
-    });
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      this.stream = fs.createWriteStream(file, { flags: 'a' });
+      this.stream.on('error', (err) => this.fail(err));
+    } catch (err) {
+      this.failure = err as Error;
+      this.closed = true;
+    }
+  }
+
+  /** The write that failed, once one has. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Called once when a write fails (at once when one already has). */
+  onFailure(listener: (err: Error) => void): void {
+    if (this.failure) listener(this.failure);
+    else this.failureListeners.push(listener);
   }
 
   write(source: LogSource, level: LogLevel, text: string): void {
     if (this.closed) return;
     const clean = this.redactor.redact(text).replace(/\r?\n/g, ' ');
-    this.stream.write(`${new Date().toISOString()} ${source} ${level} ${clean}\n`);
+    this.stream!.write(`${new Date().toISOString()} ${source} ${level} ${clean}\n`);
   }
 
   runner(text: string, level: LogLevel = 'INFO'): void {
@@ -76,7 +97,45 @@ export class LogWriter {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
-    return new Promise((resolve) => this.stream.end(resolve));
+    return new Promise((resolve) => {
+      this.stream!.once('error', () => resolve());
+      this.stream!.end(resolve);
+    });
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.closed = true;
+    this.stream?.destroy();
+    cutToLastLine(this.file);
+    for (const l of this.failureListeners.splice(0)) l(err);
+  }
+}
+
+/** A write cut short by a full disk leaves half a line: the log ends with its last whole one. Truncating needs no space. */
+function cutToLastLine(file: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r+');
+    const size = fs.fstatSync(fd).size;
+    if (!fs.fstatSync(fd).isFile() || size === 0) return;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let end = size; end > 0; ) {
+      const start = Math.max(0, end - chunk.length);
+      const n = fs.readSync(fd, chunk, 0, end - start, start);
+      const nl = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (nl >= 0) {
+        if (start + nl + 1 < size) fs.ftruncateSync(fd, start + nl + 1);
+        return;
+      }
+      end = start;
+    }
+    fs.ftruncateSync(fd, 0);
+  } catch {
+    /* a device such as /dev/full, or a file that went away: nothing to cut */
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
 

@@ -1,13 +1,14 @@
 /**
  * The workspace database (DESIGN rule 14): a lowdb JSON file validated with zod on every read,
- * written atomically (lowdb's writer renames a temp file), and never overwritten when it does not
+ * written atomically (a temp file renamed over it), and never overwritten when it does not
  * validate. lowdb has no lock between processes, so every write happens under a cross-process lock
- * after re-reading the file.
+ * after re-reading the file. A write the machine refuses (a full disk, a read-only folder) throws a
+ * DiskError and leaves neither a temp file nor a lock behind.
  */
 import * as fs from 'node:fs';
-import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
+import { Low, type Adapter } from 'lowdb';
 import * as z from 'zod';
+import { DiskError, rethrowAsDiskError } from './diskErrors';
 import { usageError } from './errors';
 import { FileLock } from './lock';
 import { DatabaseSchema, emptyDatabase, type Database } from './model';
@@ -25,12 +26,7 @@ export class Store {
   private cache: { key: string; data: Database } | undefined;
 
   constructor(readonly paths: WorkspacePaths) {
-    const file = paths.database;
-    const adapter = new DataFile<Database>(file, {
-      parse: (text) => parseDatabase(text, file),
-      stringify: (data) => `${JSON.stringify(data, null, 2)}\n`,
-    });
-    this.low = new Low<Database>(adapter, emptyDatabase());
+    this.low = new Low<Database>(new DatabaseFile(paths.database), emptyDatabase());
     this.lock = new FileLock(paths.dbLock);
   }
 
@@ -81,7 +77,11 @@ export class Store {
   }
 
   private async updateNow<T>(change: (db: Database) => T): Promise<T> {
-    await this.lock.acquire();
+    try {
+      await this.lock.acquire();
+    } catch (err) {
+      throw err instanceof DiskError ? err.rephrase(`the database ${this.paths.database} could not be written, so nothing was changed`) : err;
+    }
     try {
       // Re-read under the lock (another process may have written); a file validated a moment ago
       // and unchanged since is copied instead of parsed and validated again.
@@ -89,8 +89,14 @@ export class Store {
       if (key !== null && this.cache?.key === key) this.low.data = structuredClone(this.cache.data);
       else await this.readFile();
       const result = change(this.low.data);
-      fs.mkdirSync(this.paths.dir, { recursive: true });
-      await this.low.write();
+      try {
+        fs.mkdirSync(this.paths.dir, { recursive: true });
+        await this.low.write();
+      } catch (err) {
+        // What this process holds in memory is not what the file says: read it again next time.
+        this.cache = undefined;
+        rethrowAsDiskError(err, this.paths.dir, `the database ${this.paths.database} could not be written, so nothing was changed`);
+      }
       this.cache = undefined;
       return result;
     } finally {
@@ -104,6 +110,33 @@ export class Store {
       return fs.statSync(this.paths.database).mtimeMs;
     } catch {
       return 0;
+    }
+  }
+}
+
+/** lowdb's adapter for the database: validated reads, writes through a temp file that never stays behind. */
+class DatabaseFile implements Adapter<Database> {
+  constructor(private readonly file: string) {}
+
+  async read(): Promise<Database | null> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    return parseDatabase(text, this.file);
+  }
+
+  async write(data: Database): Promise<void> {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      await fs.promises.writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`);
+      await fs.promises.rename(tmp, this.file);
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
   }
 }

@@ -6,6 +6,7 @@
  * when the holder goes away. Everything it decides is told through the engine's events.
  */
 import type { Engine } from '../engine';
+import { DiskError } from '../diskErrors';
 import { BusyError, errorMessage } from '../errors';
 import type { Disposable } from '../events';
 import { newJob, nextJobId, trimHistory } from '../jobs';
@@ -65,6 +66,8 @@ export class Scheduler {
   private debounce: NodeJS.Timeout | undefined;
   private subscriptions: Disposable[] = [];
   private holder: LockInfo | undefined;
+  /** Why the scheduler lock could not be made, as last told. */
+  private cannotRun: string | undefined;
   private planning: Promise<void> = Promise.resolve();
   private replanRequested = false;
   private active = false;
@@ -133,7 +136,19 @@ export class Scheduler {
 
   private tryBecomeActive(): void {
     if (this.stopped) return;
-    const got = this.lock.tryAcquire('scheduler');
+    let got: ReturnType<FileLock['tryAcquire']>;
+    try {
+      got = this.lock.tryAcquire('scheduler');
+    } catch (err) {
+      // A folder that may not be written (or a full disk) runs no scheduler here: it could record
+      // nothing. Said once; tried again every second in case it becomes writable.
+      const why = `scheduler: ${err instanceof DiskError ? err.rephrase('no scheduler can run here, so no job starts by itself').message : errorMessage(err)}`;
+      if (why !== this.cannotRun) this.engine.events.emit('error', why);
+      this.cannotRun = why;
+      this.standbyTimer ??= setInterval(() => this.tryBecomeActive(), STANDBY_CHECK_MS);
+      return;
+    }
+    this.cannotRun = undefined;
     if (!got.ok) {
       const changed = this.holder?.pid !== got.holder.pid;
       this.holder = got.holder;

@@ -1,0 +1,87 @@
+/**
+ * The writes a runner makes to its job's record while the job runs, and the reads it polls. The end
+ * of a job is retried until it lands, or told through the engine's `error` event when it cannot.
+ */
+import { DiskError } from './diskErrors';
+import type { EngineEvents, TypedEmitter } from './events';
+import type { Job } from './model';
+import type { Pipeline } from './pipeline';
+import type { Store } from './store';
+
+/** Stop requests written by other processes are seen within this (DESIGN §5: within 1 s). */
+const STOP_POLL_MS = 400;
+/** A busy lock is temporary: retried for about a minute. */
+const MAX_ATTEMPTS = 30;
+/** A full disk or a read-only folder may stay so: retried for a few seconds, then the caller is told. */
+const MAX_DISK_ATTEMPTS = 8;
+
+export interface RecordContext {
+  store: Store;
+  events: TypedEmitter<EngineEvents>;
+}
+
+export function findJob(jobs: Job[], name: string, id: string): Job | undefined {
+  return jobs.find((x) => x.integration === name && x.id === id);
+}
+
+export function markStopping(jobs: Job[], id: string, name: string): Job | undefined {
+  const j = findJob(jobs, name, id);
+  if (!j || j.status !== 'Running') return undefined;
+  j.status = 'Stopping';
+  return { ...j };
+}
+
+/** Records the tap's and target's process groups once both have spawned, so a later reconcile can clean up. */
+export async function recordGroups(ctx: RecordContext, pipeline: Pipeline, id: string, name: string): Promise<void> {
+  for (let i = 0; i < 50 && (pipeline.tapPgid === undefined || pipeline.targetPgid === undefined); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await ctx.store
+    .update((db) => {
+      const j = findJob(db.jobs, name, id);
+      if (j) {
+        j.tapPgid = pipeline.tapPgid ?? null;
+        j.targetPgid = pipeline.targetPgid ?? null;
+      }
+    })
+    .catch(() => undefined);
+}
+
+/** Polls the database (parsing it only when it changed) for a stop request recorded by any process. */
+export function watchForStop(store: Store, name: string, id: string, stop: (seconds?: number) => void): NodeJS.Timeout {
+  let seen = 0;
+  let requested = false;
+  const timer = setInterval(() => {
+    const m = store.mtimeMs();
+    if (m === seen || requested) return;
+    seen = m;
+    void store
+      .read()
+      .then((db) => {
+        const j = findJob(db.jobs, name, id);
+        if (j?.stopRequestedAt && !requested) {
+          requested = true;
+          stop(j.stopGracePeriodSeconds ?? undefined);
+        }
+      })
+      .catch(() => undefined);
+  }, STOP_POLL_MS);
+  return timer;
+}
+
+/**
+ * Retries a database write until it lands, backing off to 2 s: a busy lock is temporary. A write the
+ * machine refuses (DiskError) is tried for a few seconds only, then thrown, so a job on a full disk
+ * still ends and says so. `onRetry` hears of the first failure (not of every attempt).
+ */
+export async function persistently<T>(write: () => Promise<T>, onRetry: (err: unknown) => void): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (attempt >= (err instanceof DiskError ? MAX_DISK_ATTEMPTS : MAX_ATTEMPTS)) throw err;
+      if (attempt === 1) onRetry(err);
+      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+    }
+  }
+}
