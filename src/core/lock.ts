@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { rethrowAsDiskError } from './diskErrors';
+import { SingerError } from './errors';
 import { currentProcess, identityAlive, type ProcessIdentity } from './process';
 
 export interface LockInfo extends ProcessIdentity {
@@ -72,19 +73,17 @@ export class FileLock {
     }
   }
 
-  /** Waits (polling) until the lock is free; for short critical sections such as a database write. */
+  /**
+   * Waits (polling) until the lock is free; for short critical sections such as a database write. A
+   * holder that keeps it past `timeoutMs` is hung or slow: LockTimeoutError (exit 2, nothing written).
+   */
   async acquire(timeoutMs = 10_000, purpose?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let delay = 2;
     for (;;) {
       const r = this.tryAcquire(purpose);
       if (r.ok) return;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `could not take the lock ${this.file}: held by pid ${r.holder.pid} since ${r.holder.acquiredAt}. ` +
-            `If that process is hung, end it; a lock of a process that is gone is taken over by itself.`,
-        );
-      }
+      if (Date.now() > deadline) throw new LockTimeoutError(this.file, r.holder, timeoutMs);
       await new Promise((r2) => setTimeout(r2, delay));
       delay = Math.min(delay * 2, 50);
     }
@@ -121,6 +120,25 @@ export class FileLock {
       }
     }
     fs.rmSync(grave, { force: true });
+  }
+}
+
+/**
+ * A lock wait that ran out (DESIGN §5: exit 2, nothing written). Only the database lock is waited for;
+ * a job's lock is tried once and a held one is refused as busy (exit 4).
+ */
+export class LockTimeoutError extends SingerError {
+  constructor(
+    readonly file: string,
+    readonly holder: LockInfo,
+    timeoutMs: number,
+  ) {
+    super(
+      `the lock ${file} has been held by process ${holder.pid}${holder.purpose ? ` (${holder.purpose})` : ''} since ${holder.acquiredAt}, ` +
+        `longer than the ${Math.round(timeoutMs / 1000)} s a write waits, so nothing was written; if that process is hung, end it ` +
+        `(a lock whose process is gone is taken over by itself) and try again.`,
+    );
+    this.name = 'LockTimeoutError';
   }
 }
 

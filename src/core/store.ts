@@ -25,7 +25,11 @@ export class Store {
   /** The last validated read, kept while the file is the same (inode, size, mtime): zod is most of a read's cost. */
   private cache: { key: string; data: Database } | undefined;
 
-  constructor(readonly paths: WorkspacePaths) {
+  constructor(
+    readonly paths: WorkspacePaths,
+    /** How long a write waits for another process's write (LockTimeoutError after it). */
+    private readonly lockTimeoutMs = 10_000,
+  ) {
     this.low = new Low<Database>(new DatabaseFile(paths.database), emptyDatabase());
     this.lock = new FileLock(paths.dbLock);
   }
@@ -78,7 +82,7 @@ export class Store {
 
   private async updateNow<T>(change: (db: Database) => T): Promise<T> {
     try {
-      await this.lock.acquire();
+      await this.lock.acquire(this.lockTimeoutMs);
     } catch (err) {
       throw err instanceof DiskError ? err.rephrase(`the database ${this.paths.database} could not be written, so nothing was changed`) : err;
     }
