@@ -41,6 +41,11 @@ export class Engine {
   readonly store: Store;
   readonly events = new TypedEmitter<EngineEvents>();
   private readonly running = new Map<string, RunningJob>();
+  /**
+   * Starts under way (a config being read, a secret asked for, a child process starting): a stop of
+   * everything here (schedule's SIGTERM, deactivation) must reach them too, once they have a job.
+   */
+  private readonly starting = new Set<Promise<RunningJob>>();
   /** The last reconcile warning told, so a full disk is said once, not at every refresh. */
   private lastWarning: string | undefined;
   secrets: SecretResolver;
@@ -164,8 +169,17 @@ export class Engine {
    */
   async start(name: string, opts: StartOptions): Promise<RunningJob> {
     checkName(name);
-    await this.reconcile();
-    const job = this.child ? await this.startInChild(name, opts) : await startJob(this.runContext(), name, opts);
+    const pending = (async (): Promise<RunningJob> => {
+      await this.reconcile();
+      return this.child ? this.startInChild(name, opts) : startJob(this.runContext(), name, opts);
+    })();
+    this.starting.add(pending);
+    let job: RunningJob;
+    try {
+      job = await pending;
+    } finally {
+      this.starting.delete(pending);
+    }
     this.running.set(name, job);
     void job.done
       .finally(() => {
@@ -173,6 +187,12 @@ export class Engine {
       })
       .catch(() => undefined);
     return job;
+  }
+
+  /** The jobs of starts under way, once they have started (a start that is refused is left out). */
+  private async startsUnderWay(): Promise<RunningJob[]> {
+    const settled = await Promise.allSettled([...this.starting]);
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
   private runContext(): RunContext {
@@ -268,8 +288,12 @@ export class Engine {
     this.events.emit('changed');
   }
 
-  /** Stops every job this process runs, as Stop Extraction does (SIGTERM to `schedule`). */
+  /**
+   * Stops every job this process runs, as Stop Extraction does (SIGTERM to `schedule`), including those
+   * still starting: they are stopped as soon as they have a job, before their tap is spawned.
+   */
   async stopAllHere(gracePeriodSeconds?: number): Promise<void> {
+    await this.startsUnderWay();
     const jobs = this.runningHere();
     await Promise.all(
       jobs.map((j) =>
@@ -288,12 +312,19 @@ export class Engine {
    * next start's reconcile (rule 13: Interrupted, leftover process groups killed).
    */
   async shutdown(why: string, waitMs: number): Promise<void> {
+    const stopHere = (j: RunningJob): void => {
+      j.note(`${why}: stopping the extraction; the target loads what was extracted`, 'WARNING');
+      // The stop request is also written to the database, so a job that outlives us is seen as stopping.
+      void this.stop(j.integration).catch((err: unknown) => this.events.emit('error', `stopping the job of ${j.integration} failed: ${errorMessage(err)}`));
+    };
     const jobs = this.runningHere();
-    if (jobs.length === 0) return;
-    for (const j of jobs) j.note(`${why}: stopping the extraction; the target loads what was extracted`, 'WARNING');
-    const ended = Promise.all(jobs.map((j) => j.done.catch(() => undefined)));
-    // The stop request is also written to the database, so a job that outlives us is seen as stopping.
-    for (const j of jobs) void this.stop(j.integration).catch(() => undefined);
+    for (const j of jobs) stopHere(j);
+    // A job still starting is stopped as soon as it has one (its tap is then never spawned), even after waitMs.
+    const late = this.startsUnderWay().then((started) => {
+      for (const j of started) if (!jobs.includes(j)) stopHere(j);
+      return started;
+    });
+    const ended = late.then((started) => Promise.all([...jobs, ...started].map((j) => j.done.catch(() => undefined))));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);
