@@ -1,11 +1,14 @@
 /**
- * The writes a runner makes to its job's record while the job runs, and the reads it polls. The end
- * of a job is retried until it lands, or told through the engine's `error` event when it cannot.
+ * The writes a runner makes to its job's record while the job runs, and the reads it polls. A write
+ * that matters (the process groups, Stopping, the end) is retried until it lands, and told through the
+ * engine's `error` event when it cannot; none is dropped without a word.
  */
 import { DiskError } from './diskErrors';
+import { errorMessage } from './errors';
 import type { EngineEvents, TypedEmitter } from './events';
 import type { Job } from './model';
 import type { Pipeline } from './pipeline';
+import { processStartTime } from './process';
 import type { Store } from './store';
 
 /** Stop requests written by other processes are seen within this (DESIGN §5: within 1 s). */
@@ -31,20 +34,39 @@ export function markStopping(jobs: Job[], id: string, name: string): Job | undef
   return { ...j };
 }
 
-/** Records the tap's and target's process groups once both have spawned, so a later reconcile can clean up. */
+/**
+ * Records the tap's and target's process groups, with their leaders' start times, once both have
+ * spawned: without them a reconcile after a crash cannot kill what the job left running (rule 13).
+ */
 export async function recordGroups(ctx: RecordContext, pipeline: Pipeline, id: string, name: string): Promise<void> {
   for (let i = 0; i < 50 && (pipeline.tapPgid === undefined || pipeline.targetPgid === undefined); i++) {
     await new Promise((r) => setTimeout(r, 20));
   }
-  await ctx.store
-    .update((db) => {
-      const j = findJob(db.jobs, name, id);
-      if (j) {
-        j.tapPgid = pipeline.tapPgid ?? null;
-        j.targetPgid = pipeline.targetPgid ?? null;
-      }
-    })
-    .catch(() => undefined);
+  const tapPgid = pipeline.tapPgid ?? null;
+  const targetPgid = pipeline.targetPgid ?? null;
+  if (tapPgid === null && targetPgid === null) return;
+  const groups = {
+    tapPgid,
+    tapStartTime: tapPgid === null ? null : (processStartTime(tapPgid) ?? null),
+    targetPgid,
+    targetStartTime: targetPgid === null ? null : (processStartTime(targetPgid) ?? null),
+  };
+  try {
+    await persistently(
+      () =>
+        ctx.store.update((db) => {
+          const j = findJob(db.jobs, name, id);
+          if (j) Object.assign(j, groups);
+        }),
+      (err) => ctx.events.emit('error', `recording the process groups of job ${id} of ${name} failed, retrying: ${errorMessage(err)}`),
+    );
+  } catch (err) {
+    ctx.events.emit(
+      'error',
+      `the process groups of job ${id} of ${name} (tap ${tapPgid}, target ${targetPgid}) could not be recorded: ${errorMessage(err)} ` +
+        `If this process dies before the job ends, end them yourself.`,
+    );
+  }
 }
 
 /** Polls the database (parsing it only when it changed) for a stop request recorded by any process. */

@@ -16,6 +16,7 @@ import { judge } from './outcome';
 import type { WorkspacePaths } from './paths';
 import { notStarted, Pipeline, type PipelineResult } from './pipeline';
 import { prepareJob } from './prepare';
+import { processStartTime } from './process';
 import type { SecretResolver } from './secrets';
 import { ThrottledStateWriter } from './stateFile';
 import type { Store } from './store';
@@ -107,6 +108,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
         fullRefresh,
         runnerPid: process.pid,
         runnerHost: os.hostname(),
+        runnerStartTime: processStartTime(process.pid) ?? null,
       });
       db.jobs.push(j);
       live.anchorAt = startedAt;

@@ -1,16 +1,33 @@
 /**
- * Crashes at the wrong moment (issue 16): a stop during a start.
+ * Crashes at the wrong moment (issue 16): a stop during a start, a write that fails, a pid that now
+ * belongs to another program. (History trimmed by Skipped entries and a lock wait that runs out are
+ * in store.test.ts.)
  */
 import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { Engine } from '../../src/core/engine';
+import type { Job } from '../../src/core/model';
+import { processStartTime } from '../../src/core/process';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
+import { Store } from '../../src/core/store';
 import { Workspace } from '../../src/core/workspace';
-import { cli, tempWorkspace, waitFor, type Workspace as TempWs } from './helpers/workspace';
+import { addFixture, cli, pidAlive, tempWorkspace, waitFor, type Workspace as TempWs } from './helpers/workspace';
 
+const others: ChildProcess[] = [];
 const opened: Array<{ dispose(): void }> = [];
 afterEach(() => {
   for (const o of opened.splice(0)) o.dispose();
+  for (const p of others.splice(0)) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
 });
+
+/** Another program on the machine, in its own process group, that has nothing to do with Singer. */
+function anotherProgram(): ChildProcess {
+  const p = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+  others.push(p);
+  return p;
+}
 
 /** A tap that leaves a mark when it starts, and a start the test holds open by not answering a secret. */
 async function heldStart(t: TempWs): Promise<{ marker: string; asked: Promise<void>; answer: () => void; secrets: (n: string) => Promise<string | undefined> }> {
@@ -76,4 +93,85 @@ describe('crashes at the wrong moment', function () {
     assert.match(fs.readFileSync(ws.engine.paths.resolve(job.logFile!), 'utf8'), /the editor is closing: stopping the extraction/);
   });
 
+  it('a failed write of the process groups is retried and told, not dropped: reconcile can still kill the leftovers', async () => {
+    const t = tempWorkspace();
+    await addFixture(t, 'groups', { total: 1_000_000, sleep: 0.01 });
+    const engine = new Engine({ workspace: t.dir });
+    opened.push(engine);
+    const errors: string[] = [];
+    engine.events.on('error', (m) => errors.push(m));
+    // The first write after the job record (the process groups) fails once, as a busy or flaky disk would.
+    const update = engine.store.update.bind(engine.store);
+    let calls = 0;
+    engine.store.update = ((change: Parameters<Store['update']>[0]) => {
+      calls++;
+      if (calls === 2) return Promise.reject(new Error('EIO: i/o error, write'));
+      return update(change);
+    }) as Store['update'];
+    const running = await engine.start('groups', { trigger: 'manual' });
+    try {
+      const job = await waitFor('the process groups recorded', async () => (await engine.jobs('groups')).find((j) => j.tapPgid !== null));
+      assert.ok(job.tapStartTime !== null && job.targetPgid !== null);
+      assert.ok(errors.some((m) => /recording the process groups of job 000001 of groups failed, retrying: EIO/.test(m)), errors.join('\n'));
+    } finally {
+      running.stop(0);
+      await running.done;
+    }
+  });
+
+  it('reconcile checks the start time as the locks do: a runner pid now used by another program does not keep the job Running', async () => {
+    const t = tempWorkspace();
+    await addFixture(t, 'reused', { total: 1 });
+    const other = anotherProgram();
+    await waitFor('the other program', () => processStartTime(other.pid!) !== undefined);
+    writeJob(t, {
+      id: '000001',
+      status: 'Running',
+      runnerPid: other.pid!,
+      runnerHost: null,
+      runnerStartTime: 'not the start time of that program',
+    });
+    const [job] = JSON.parse((await cli(t, 'jobs', 'reused', '--json')).out) as Job[];
+    assert.equal(job!.status, 'Interrupted');
+    assert.ok(pidAlive(other.pid!), 'the other program was left alone');
+  });
+
+  it('reconcile never kills another program\'s process group that now has a recorded pgid', async () => {
+    const t = tempWorkspace();
+    await addFixture(t, 'pgid', { total: 1 });
+    const other = anotherProgram();
+    await waitFor('the other program', () => processStartTime(other.pid!) !== undefined);
+    writeJob(t, {
+      id: '000001',
+      status: 'Running',
+      runnerPid: 2 ** 22 + 7, // gone
+      tapPgid: other.pid!,
+      tapStartTime: 'the start time the tap had',
+    });
+    const [job] = JSON.parse((await cli(t, 'jobs', 'pgid', '--json')).out) as Job[];
+    assert.equal(job!.status, 'Interrupted');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(pidAlive(other.pid!), 'another program\'s process group was killed');
+  });
 });
+
+/** Puts a job record into the database as a runner would have left it. */
+function writeJob(t: TempWs, fields: Partial<Job> & Pick<Job, 'id' | 'status'>): void {
+  const dbFile = t.file('.singer/db.json');
+  const db = JSON.parse(fs.readFileSync(dbFile, 'utf8')) as { integrations: Array<{ name: string }>; jobs: unknown[] };
+  db.jobs.push({
+    integration: db.integrations[0]!.name,
+    trigger: 'manual',
+    startedAt: new Date().toISOString(),
+    endedAt: null,
+    records: {},
+    tapExitCode: null,
+    targetExitCode: null,
+    error: null,
+    logFile: null,
+    stateSaved: false,
+    runnerHost: os.hostname(),
+    ...fields,
+  });
+  fs.writeFileSync(dbFile, JSON.stringify(db));
+}
