@@ -3,10 +3,12 @@
  * that matters (the process groups, Stopping, the end) is retried until it lands, and told through the
  * engine's `error` event when it cannot; none is dropped without a word.
  */
+import * as fs from 'node:fs';
 import { DiskError } from './diskErrors';
 import { errorMessage } from './errors';
 import type { EngineEvents, TypedEmitter } from './events';
 import type { Job } from './model';
+import type { WorkspacePaths } from './paths';
 import type { Pipeline } from './pipeline';
 import { processStartTime } from './process';
 import type { Store } from './store';
@@ -104,6 +106,18 @@ export async function persistently<T>(write: () => Promise<T>, onRetry: (err: un
       if (attempt >= (err instanceof DiskError ? MAX_DISK_ATTEMPTS : MAX_ATTEMPTS)) throw err;
       if (attempt === 1) onRetry(err);
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
+    }
+  }
+}
+
+/** Deletes the log files of jobs trimmed from history (rule 14: the newest `singer.logRetention` are kept). */
+export function deleteLogs(paths: WorkspacePaths, removed: Job[]): void {
+  for (const old of removed) {
+    if (old.logFile === null) continue;
+    try {
+      fs.rmSync(paths.resolve(old.logFile), { force: true });
+    } catch {
+      /* a folder that became read-only keeps the file; its job is gone from the history either way */
     }
   }
 }

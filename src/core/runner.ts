@@ -2,12 +2,11 @@
  * The life of one job (DESIGN rules 8-13): the per-integration lock, the job record, the pipeline,
  * stop requests from any process, the state saved from the target whatever the end, and history.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { asDiskError, DiskError } from './diskErrors';
 import { BusyError, errorMessage, usageError } from './errors';
 import type { EngineEvents, TypedEmitter } from './events';
-import { findJob, markStopping, persistently, recordGroups, watchForStop } from './jobRecord';
+import { deleteLogs, findJob, markStopping, persistently, recordGroups, watchForStop } from './jobRecord';
 import { activeJob, newJob, nextJobId, totalRecords, trimHistory } from './jobs';
 import { FileLock, readLock } from './lock';
 import { LogWriter, Redactor } from './logfile';
@@ -119,7 +118,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     prepared.cleanup();
     throw err instanceof DiskError ? err.rephrase(`the new job of ${it.name} could not be recorded, so nothing was started`) : err;
   }
-  for (const old of removed) if (old.logFile) fs.rmSync(paths.resolve(old.logFile), { force: true });
+  deleteLogs(paths, removed);
 
   const log = new LogWriter(paths.logFile(it.name, job.id), new Redactor(prepared.secrets));
   let pipeline: Pipeline | undefined;

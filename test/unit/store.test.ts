@@ -4,10 +4,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Engine } from '../../src/core/engine';
 import { FileLock, LockTimeoutError } from '../../src/core/lock';
+import type { Job } from '../../src/core/model';
 import { workspacePaths } from '../../src/core/paths';
 import { processStartTime } from '../../src/core/process';
+import { Scheduler } from '../../src/core/schedule/driver';
+import { SKIP_REASON } from '../../src/core/schedule/plan';
 import { Store } from '../../src/core/store';
 import { cli, tempWorkspace, addFixture, waitFor } from './helpers/workspace';
+
+const HOUR = 3_600_000;
 
 describe('the database (rule 14)', () => {
   it('a database deleted by someone else stays deleted: the next write starts from an empty one, not from memory', async () => {
@@ -69,6 +74,31 @@ describe('the database (rule 14)', () => {
     const jobs = await engine.jobs('keep');
     assert.deepEqual(jobs.map((j) => j.id), ['000005', '000004', '000003']);
     assert.deepEqual(fs.readdirSync(ws.file('.singer/logs/keep')).sort(), ['000003.log', '000004.log', '000005.log']);
+  });
+
+  it('the logs of jobs that Skipped entries push out of the history are deleted with them', async () => {
+    const t = tempWorkspace();
+    await addFixture(t, 'trim', { total: 1 }, {}, '--frequency', '1h');
+    for (let i = 0; i < 2; i++) assert.equal((await cli(t, 'run', 'trim')).code, 0);
+    assert.deepEqual(fs.readdirSync(t.file('.singer/logs/trim')).sort(), ['000001.log', '000002.log']);
+    // No scheduler ran for three hours: three recurrences are recorded Skipped on activation (rule 7).
+    const dbFile = t.file('.singer/db.json');
+    const db = JSON.parse(fs.readFileSync(dbFile, 'utf8')) as { jobs: Job[]; integrations: Array<{ anchorAt: string | null }> };
+    const back = (s: string | null): string | null => (s === null ? null : new Date(Date.parse(s) - 3 * HOUR - 60_000).toISOString());
+    for (const j of db.jobs) Object.assign(j, { startedAt: back(j.startedAt), endedAt: back(j.endedAt) });
+    db.integrations[0]!.anchorAt = back(db.integrations[0]!.anchorAt);
+    fs.writeFileSync(dbFile, JSON.stringify(db));
+    const engine = new Engine({ workspace: t.dir, logRetention: 2 });
+    const scheduler = new Scheduler(engine, { defaultFrequencyMs: HOUR, catchUp: 'skip' });
+    scheduler.start();
+    try {
+      await waitFor('the skipped recurrences', async () => (await engine.jobs('trim')).filter((j) => j.error === SKIP_REASON.editorClosed).length === 2);
+      const kept = await engine.jobs('trim');
+      assert.deepEqual(kept.map((j) => j.status), ['Skipped', 'Skipped']);
+      assert.deepEqual(fs.readdirSync(t.file('.singer/logs/trim')), [], 'the logs of the trimmed jobs are still there');
+    } finally {
+      scheduler.dispose();
+    }
   });
 
   it('a lock wait that runs out is a database error (exit 2, nothing written), naming the holder and what to do', async () => {

@@ -9,6 +9,7 @@ import type { Engine } from '../engine';
 import { DiskError } from '../diskErrors';
 import { BusyError, errorMessage } from '../errors';
 import type { Disposable } from '../events';
+import { deleteLogs } from '../jobRecord';
 import { newJob, nextJobId, trimHistory } from '../jobs';
 import { FileLock, type LockInfo } from '../lock';
 import type { Database, Integration, Job } from '../model';
@@ -300,6 +301,7 @@ export class Scheduler {
   }
 
   private async recordSkipped(name: string, p: Plan): Promise<void> {
+    let removed: Job[] = [];
     const recorded = await this.engine.store.update((db) => {
       if (!db.integrations.some((i) => i.name === name)) return [];
       const out: Job[] = [];
@@ -318,9 +320,11 @@ export class Scheduler {
         db.jobs.push(job);
         out.push(job);
       }
-      trimHistory(db, name, this.engine.logRetention);
+      removed = trimHistory(db, name, this.engine.logRetention);
       return out;
     });
+    // Skipped entries count against the history kept: the logs of the jobs they pushed out go too.
+    deleteLogs(this.engine.paths, removed);
     for (const j of recorded) this.engine.events.emit('jobSkipped', j);
     if (recorded.length) this.engine.events.emit('changed');
   }
