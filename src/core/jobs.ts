@@ -19,6 +19,7 @@ export function newJob(fields: Pick<Job, 'integration' | 'id' | 'status' | 'trig
     tapStartTime: null,
     targetPgid: null,
     targetStartTime: null,
+    secretsDir: null,
     stopRequestedAt: null,
     stopGracePeriodSeconds: null,
     ...fields,

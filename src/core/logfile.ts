@@ -30,17 +30,57 @@ export function classifyStderr(line: string): { level: LogLevel; text: string } 
   return { level: 'INFO', text: line };
 }
 
+/**
+ * Replaces secret values by `***` in every form a program is likely to print them: as they are,
+ * JSON-escaped (`\"`, `\\`, `\u00f6` as Python's `json.dumps` writes non-ASCII by default, or the
+ * character itself; escaped again inside another JSON string), and URL-encoded (`%C3%B6`, `+` for a
+ * space). Each character of a secret may appear in any of its forms, so mixed encodings match too.
+ */
 export class Redactor {
-  private readonly secrets: string[];
+  private readonly pattern: RegExp | null;
   constructor(secrets: Iterable<string>) {
     // Longest first so a secret containing another is replaced whole.
-    this.secrets = [...new Set(secrets)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+    const values = [...new Set(secrets)].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+    this.pattern = values.length ? new RegExp(values.map(secretPattern).join('|'), 'g') : null;
   }
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) if (out.includes(s)) out = out.replaceAll(s, '***');
-    return out;
+    if (this.pattern === null) return text;
+    this.pattern.lastIndex = 0;
+    return text.replace(this.pattern, '***');
   }
+}
+
+function secretPattern(secret: string): string {
+  return [...secret].map((ch) => `(?:${charForms(ch).join('|')})`).join('');
+}
+
+/** One or more backslashes: an escape, escaped again as often as a string was nested in JSON. */
+const ESCAPE = '\\\\+';
+
+/** The regular expressions one character of a secret may be printed as. */
+function charForms(ch: string): string[] {
+  const cp = ch.codePointAt(0)!;
+  const forms = [escapeRegExp(ch)];
+  // JSON (and JavaScript, Python) string escapes: \u00f6 (and \ud83d\ude00 beyond the BMP), \xf6, \", \n, …
+  const units = cp > 0xffff ? [ch.charCodeAt(0), ch.charCodeAt(1)] : [cp];
+  forms.push(units.map((u) => `${ESCAPE}u${hexAnyCase(u.toString(16).padStart(4, '0'))}`).join(''));
+  if (cp <= 0xff) forms.push(`${ESCAPE}x${hexAnyCase(cp.toString(16).padStart(2, '0'))}`);
+  const short = SHORT_ESCAPES[ch];
+  if (short !== undefined) forms.push(`${ESCAPE}${escapeRegExp(short)}`);
+  // URL encoding of its UTF-8 bytes; a space may also be "+".
+  if (!/[A-Za-z0-9]/.test(ch)) forms.push([...Buffer.from(ch, 'utf8')].map((b) => `%${hexAnyCase(b.toString(16).padStart(2, '0'))}`).join(''));
+  if (ch === ' ') forms.push('\\+');
+  return forms;
+}
+
+const SHORT_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', "'": "'", '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't' };
+
+function hexAnyCase(hex: string): string {
+  return [...hex].map((d) => (/[a-f]/i.test(d) ? `[${d.toLowerCase()}${d.toUpperCase()}]` : d)).join('');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 /**
@@ -76,6 +116,11 @@ export class LogWriter {
   onFailure(listener: (err: Error) => void): void {
     if (this.failure) listener(this.failure);
     else this.failureListeners.push(listener);
+  }
+
+  /** Secrets replaced, as the log writes text: for errors that go elsewhere (the job record). */
+  redact(text: string): string {
+    return this.redactor.redact(text);
   }
 
   write(source: LogSource, level: LogLevel, text: string): void {

@@ -69,6 +69,8 @@ export const JobSchema = z.object({
   tapStartTime: z.string().nullable().default(null),
   targetPgid: z.number().int().nullable().default(null),
   targetStartTime: z.string().nullable().default(null),
+  /** The private temp folder holding the job's resolved configs (secrets): removed by reconcile if the runner could not. */
+  secretsDir: z.string().nullable().default(null),
   /** Set by Stop Extraction in any process; the runner carries the stop out (DESIGN §5 "Who stops a job"). */
   stopRequestedAt: z.iso.datetime().nullable().default(null),
   stopGracePeriodSeconds: z.number().nonnegative().nullable().default(null),

@@ -1,7 +1,8 @@
 /**
  * Rule 13: a job found Running whose runner process is gone was interrupted (a crash, a SIGKILL,
- * a closed editor). It is marked Interrupted, its leftover process groups are killed and its stale
- * lock released. Every command that reads the database calls this first.
+ * a closed editor). It is marked Interrupted, its leftover process groups are killed, its stale lock
+ * released and the temp folder of its resolved configs (secrets) removed. Every command that reads
+ * the database calls this first.
  *
  * "Gone" is decided as the locks decide it (process.ts): by pid and the kernel's start time, so a pid
  * that now belongs to another program neither keeps a job Running forever nor gets that program's
@@ -13,6 +14,7 @@ import { readLock } from './lock';
 import type { Job } from './model';
 import type { WorkspacePaths } from './paths';
 import { groupAlive, identityAlive, processStartTime, signalGroup } from './process';
+import { removeSecretsDir } from './secretsDir';
 import type { Store } from './store';
 
 /** An active job whose runner process (on this host) is gone. */
@@ -40,7 +42,7 @@ export async function reconcile(store: Store, paths: WorkspacePaths): Promise<Jo
   const db = await store.read();
   const gone = db.jobs.filter(runnerGone);
   if (gone.length === 0) return [];
-  // Leftovers go first: even when the database cannot be written (a full disk), no process stays behind.
+  // Leftovers go first: even when the database cannot be written (a full disk), no process and no secret stays behind.
   for (const job of gone) cleanUpAfter(job);
   return store.update((fresh) => {
     const found: Job[] = [];
@@ -79,11 +81,18 @@ export async function reconcile(store: Store, paths: WorkspacePaths): Promise<Jo
   });
 }
 
-/** Kills the job's leftover process groups; doing it twice changes nothing. */
+/** Kills the job's leftover process groups and removes its resolved configs; doing it twice changes nothing. */
 function cleanUpAfter(job: Job): void {
   const groups: Array<[number | null, string | null]> = [
     [job.tapPgid, job.tapStartTime],
     [job.targetPgid, job.targetStartTime],
   ];
   for (const [pgid, start] of groups) if (pgid !== null && ownGroup(pgid, start)) signalGroup(pgid, 'SIGKILL');
+  if (job.secretsDir !== null) {
+    try {
+      removeSecretsDir(job.secretsDir, job.runnerPid);
+    } catch {
+      /* not ours to remove after all (another user's temp folder): left as it is */
+    }
+  }
 }

@@ -108,6 +108,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
         runnerPid: process.pid,
         runnerHost: os.hostname(),
         runnerStartTime: processStartTime(process.pid) ?? null,
+        secretsDir: prepared.secretsDir,
       });
       db.jobs.push(j);
       live.anchorAt = startedAt;
@@ -227,9 +228,12 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     await log.close();
     prepared.cleanup();
 
-    // The error as it is recorded and shown: a confirmed state that could not be saved is printed in
-    // full, so nothing is lost.
-    const errorText = (): string | null => (fault === null ? outcome.error : faultText());
+    // The error as it is recorded and shown: secrets redacted (a tap's error tail may hold one), and a
+    // confirmed state that could not be saved printed in full, so nothing is lost.
+    const errorText = (): string | null => {
+      const text = fault === null ? outcome.error : faultText();
+      return text === null ? null : log.redact(text);
+    };
     const endedAt = new Date().toISOString();
     const ended = (j: Job): Job => {
       j.status = outcome.status;
@@ -253,9 +257,10 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
       final = ended({ ...job });
       final.status = 'Failed';
       const why = err instanceof DiskError ? err.reason : errorMessage(err);
-      final.error =
+      final.error = log.redact(
         `${final.error ?? `the job ${outcome.status === 'Succeeded' ? 'succeeded' : 'ended'}`}. It could not be recorded in the database (${why}): ` +
-        `the next command that can write it there marks it Interrupted.`;
+          `the next command that can write it there marks it Interrupted.`,
+      );
     }
     lock.release();
     ctx.events.emit('jobEnded', final);
