@@ -2,12 +2,14 @@
  * `singer-replication`: the headless front. Same core, same database as the extension; exit codes,
  * JSON fields and log lines are a contract scripts rely on (DESIGN §5).
  */
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { addCommand } from './cli/addCommand';
 import { COMMAND_HELP, USAGE } from './cli/help';
 import { jobsCommand, logCommand, runCommand, stateCommand, stopCommand } from './cli/jobCommands';
 import { listCommand } from './cli/listCommand';
 import { processIo, type Io } from './cli/output';
+import { asDiskError } from './core/diskErrors';
 import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
 import { readWorkspaceSettings, settingsFrom, type SingerSettings } from './core/settings';
@@ -26,6 +28,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (err instanceof TypeError && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.err(`singer-replication: ${err.message}. See \`singer-replication --help\`.`);
       return ExitCode.usage;
+    }
+    // A write the machine refused that no command turned into its own sentence: still one sentence, exit 2.
+    const file = (err as NodeJS.ErrnoException | null)?.path;
+    const disk = typeof file === 'string' ? asDiskError(err, path.dirname(file), `${file} could not be written`) : undefined;
+    if (disk) {
+      io.err(`singer-replication: ${disk.message}`);
+      return disk.exitCode;
     }
     io.err(`singer-replication: unexpected error: ${errorMessage(err)}`);
     if (process.env.SINGER_DEBUG) io.err(String((err as Error).stack));
@@ -58,6 +67,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     stopGracePeriodSeconds: settings.stopGracePeriodSeconds,
   });
   engine.events.on('notice', (message) => io.err(`singer-replication: note: ${message}`));
+  // What no caller awaits (a write retried, a reconcile that could not be saved) is said on stderr.
+  engine.events.on('error', (message) => io.err(`singer-replication: warning: ${message}`));
   const name = (positionals: string[], extra = 0): string => {
     if (positionals.length === 0) throw usageError(`${command} needs an integration NAME. See \`singer-replication ${command} --help\`.`);
     if (positionals.length > 1 + extra) throw usageError(`${command} takes ${extra ? 'NAME [JOB]' : 'one NAME'}; got "${positionals.join(' ')}".`);

@@ -5,9 +5,19 @@ import * as path from 'node:path';
 function replaceFile(file: string, text: string, mode: number, exactMode: boolean): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode });
-  if (exactMode) fs.chmodSync(tmp, mode);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text, { mode });
+    if (exactMode) fs.chmodSync(tmp, mode);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A full disk leaves an empty or half-written temp file: it must not stay behind.
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      /* a folder that became read-only keeps it; nothing more can be done here */
+    }
+    throw err;
+  }
 }
 
 /** A JSON value on one line; `mode` is subject to the umask, as for any new file. */

@@ -3,6 +3,7 @@
  * extension. It knows Singer; the fronts only render its answers and events.
  */
 import * as fs from 'node:fs';
+import { DiskError, rethrowAsDiskError } from './diskErrors';
 import { ExitCode, SingerError, errorMessage, usageError } from './errors';
 import { TypedEmitter, type EngineEvents } from './events';
 import { activeJob, newestFirst } from './jobs';
@@ -40,6 +41,13 @@ export class Engine {
   readonly store: Store;
   readonly events = new TypedEmitter<EngineEvents>();
   private readonly running = new Map<string, RunningJob>();
+  /**
+   * Starts under way (a config being read, a secret asked for, a child process starting): a stop of
+   * everything here (schedule's SIGTERM, deactivation) must reach them too, once they have a job.
+   */
+  private readonly starting = new Set<Promise<RunningJob>>();
+  /** The last reconcile warning told, so a full disk is said once, not at every refresh. */
+  private lastWarning: string | undefined;
   secrets: SecretResolver;
   logRetention: number;
   stopGracePeriodSeconds: number;
@@ -64,9 +72,23 @@ export class Engine {
     return this.store.read();
   }
 
-  /** Rule 13: marks jobs whose runner went away Interrupted (and tells the views). */
+  /**
+   * Rule 13: marks jobs whose runner went away Interrupted (and tells the views). A database that
+   * cannot be written (a full disk, a read-only folder) does not stop a read: the jobs are shown as
+   * they are recorded, and the `error` event says why they were not marked (once, until it changes).
+   */
   async reconcile(): Promise<Job[]> {
-    const found = await reconcile(this.store, this.paths);
+    let found: Job[];
+    try {
+      found = await reconcile(this.store, this.paths);
+    } catch (err) {
+      if (!(err instanceof DiskError)) throw err;
+      const warning = err.rephrase('jobs whose runner went away could not be marked Interrupted, so they are shown as they were recorded').message;
+      if (warning !== this.lastWarning) this.events.emit('error', warning);
+      this.lastWarning = warning;
+      return [];
+    }
+    this.lastWarning = undefined;
     for (const j of found) this.events.emit('jobInterrupted', j);
     if (found.length > 0) this.events.emit('changed');
     return found;
@@ -133,8 +155,12 @@ export class Engine {
       db.integrations = db.integrations.filter((i) => i.name !== name);
       histories.remove(name);
     });
-    fs.rmSync(this.paths.logDir(name), { recursive: true, force: true });
-    fs.rmSync(this.paths.stateFile(name), { force: true });
+    try {
+      fs.rmSync(this.paths.logDir(name), { recursive: true, force: true });
+      fs.rmSync(this.paths.stateFile(name), { force: true });
+    } catch (err) {
+      rethrowAsDiskError(err, this.paths.dir, `${name} was removed, but its logs or saved state could not be deleted`);
+    }
     this.events.emit('changed');
   }
 
@@ -144,8 +170,17 @@ export class Engine {
    */
   async start(name: string, opts: StartOptions): Promise<RunningJob> {
     checkName(name);
-    await this.reconcile();
-    const job = this.child ? await this.startInChild(name, opts) : await startJob(this.runContext(), name, opts);
+    const pending = (async (): Promise<RunningJob> => {
+      await this.reconcile();
+      return this.child ? this.startInChild(name, opts) : startJob(this.runContext(), name, opts);
+    })();
+    this.starting.add(pending);
+    let job: RunningJob;
+    try {
+      job = await pending;
+    } finally {
+      this.starting.delete(pending);
+    }
     this.running.set(name, job);
     void job.done
       .finally(() => {
@@ -153,6 +188,12 @@ export class Engine {
       })
       .catch(() => undefined);
     return job;
+  }
+
+  /** The jobs of starts under way, once they have started (a start that is refused is left out). */
+  private async startsUnderWay(): Promise<RunningJob[]> {
+    const settled = await Promise.allSettled([...this.starting]);
+    return settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   }
 
   private runContext(): RunContext {
@@ -211,8 +252,8 @@ export class Engine {
       if (!j) throw usageError(`job ${id} of ${name} is no longer in the history.`);
       if (!isActive(j)) return j;
       if (runnerGone(j)) {
-        await this.reconcile();
-        continue;
+        // Marked Interrupted now; a reconcile that cannot be written (a full disk) waits like any poll.
+        if ((await this.reconcile()).length > 0) continue;
       }
       if (Date.now() > deadline) return j;
       await new Promise((r) => setTimeout(r, 200));
@@ -242,18 +283,27 @@ export class Engine {
     await this.integration(name);
     const db = await this.store.read();
     const running = activeJob(db, name);
-    if (running) {
+    // A job whose runner is gone (not marked Interrupted yet: the database could not be written) writes nothing more.
+    if (running && !runnerGone(running)) {
       throw new SingerError(
         `${name} has a job running (job ${running.id}); its target would write the state again. Stop it first with \`singer-replication stop ${name}\`.`,
         ExitCode.busy,
       );
     }
-    fs.rmSync(this.paths.stateFile(name), { force: true });
+    try {
+      fs.rmSync(this.paths.stateFile(name), { force: true });
+    } catch (err) {
+      rethrowAsDiskError(err, this.paths.dir, `the state of ${name} could not be reset`);
+    }
     this.events.emit('changed');
   }
 
-  /** Stops every job this process runs, as Stop Extraction does (SIGTERM to `schedule`). */
+  /**
+   * Stops every job this process runs, as Stop Extraction does (SIGTERM to `schedule`), including those
+   * still starting: they are stopped as soon as they have a job, before their tap is spawned.
+   */
   async stopAllHere(gracePeriodSeconds?: number): Promise<void> {
+    await this.startsUnderWay();
     const jobs = this.runningHere();
     await Promise.all(
       jobs.map((j) =>
@@ -272,12 +322,19 @@ export class Engine {
    * next start's reconcile (rule 13: Interrupted, leftover process groups killed).
    */
   async shutdown(why: string, waitMs: number): Promise<void> {
+    const stopHere = (j: RunningJob): void => {
+      j.note(`${why}: stopping the extraction; the target loads what was extracted`, 'WARNING');
+      // The stop request is also written to the database, so a job that outlives us is seen as stopping.
+      void this.stop(j.integration).catch((err: unknown) => this.events.emit('error', `stopping the job of ${j.integration} failed: ${errorMessage(err)}`));
+    };
     const jobs = this.runningHere();
-    if (jobs.length === 0) return;
-    for (const j of jobs) j.note(`${why}: stopping the extraction; the target loads what was extracted`, 'WARNING');
-    const ended = Promise.all(jobs.map((j) => j.done.catch(() => undefined)));
-    // The stop request is also written to the database, so a job that outlives us is seen as stopping.
-    for (const j of jobs) void this.stop(j.integration).catch(() => undefined);
+    for (const j of jobs) stopHere(j);
+    // A job still starting is stopped as soon as it has one (its tap is then never spawned), even after waitMs.
+    const late = this.startsUnderWay().then((started) => {
+      for (const j of started) if (!jobs.includes(j)) stopHere(j);
+      return started;
+    });
+    const ended = late.then((started) => Promise.all([...jobs, ...started].map((j) => j.done.catch(() => undefined))));
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, waitMs)))]);
     clearTimeout(timer);

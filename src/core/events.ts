@@ -44,6 +44,9 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown[] }> implements Di
     return { dispose: () => this.emitter.off(event, listener as (...args: unknown[]) => void) };
   }
   emit<K extends keyof E & string>(event: K, ...args: E[K]): void {
+    // Node throws an `error` nobody listens to (ERR_UNHANDLED_ERROR): here it is a message to show,
+    // and a front that shows none (a bare `run`) must not crash the job that reports it.
+    if (event === 'error' && this.emitter.listenerCount(event) === 0) return;
     this.emitter.emit(event, ...args);
   }
   dispose(): void {

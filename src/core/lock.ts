@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { rethrowAsDiskError } from './diskErrors';
+import { SingerError } from './errors';
 import { currentProcess, identityAlive, type ProcessIdentity } from './process';
 
 export interface LockInfo extends ProcessIdentity {
@@ -17,19 +19,22 @@ export class FileLock {
   private held = false;
   constructor(readonly file: string) {}
 
-  /** Takes the lock if it is free or stale; returns the live holder otherwise. */
+  /**
+   * Takes the lock if it is free or stale; returns the live holder otherwise. A lock that cannot be
+   * made (a full disk, a read-only folder) throws a DiskError: it is never told as held by someone.
+   */
   tryAcquire(purpose?: string): { ok: true } | { ok: false; holder: LockInfo } {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const dir = path.dirname(this.file);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      rethrowAsDiskError(err, dir, `the lock ${this.file} could not be made, so nothing was done`);
+    }
     const info: LockInfo = { ...currentProcess(), acquiredAt: new Date().toISOString(), purpose };
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = fs.openSync(this.file, 'wx', 0o644);
-        fs.writeSync(fd, JSON.stringify(info));
-        fs.closeSync(fd);
+      if (this.create(JSON.stringify(info))) {
         this.held = true;
         return { ok: true };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = readLock(this.file);
       if (holder && identityAlive(holder)) return { ok: false, holder };
@@ -43,19 +48,42 @@ export class FileLock {
     return { ok: false, holder: holder ?? { pid: 0, host: '', acquiredAt: new Date().toISOString() } };
   }
 
-  /** Waits (polling) until the lock is free; for short critical sections such as a database write. */
+  /** Creates the lock file holding `text`; false when it exists. A file that could not be written whole is removed. */
+  private create(text: string): boolean {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'wx', 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      rethrowAsDiskError(err, path.dirname(this.file), `the lock ${this.file} could not be made, so nothing was done`);
+    }
+    try {
+      fs.writeSync(fd, text);
+      fs.closeSync(fd);
+      return true;
+    } catch (err) {
+      // A full disk makes the file but not its content: an empty lock would look held by a process starting up.
+      try {
+        fs.closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+      fs.rmSync(this.file, { force: true });
+      rethrowAsDiskError(err, path.dirname(this.file), `the lock ${this.file} could not be written, so nothing was done`);
+    }
+  }
+
+  /**
+   * Waits (polling) until the lock is free; for short critical sections such as a database write. A
+   * holder that keeps it past `timeoutMs` is hung or slow: LockTimeoutError (exit 2, nothing written).
+   */
   async acquire(timeoutMs = 10_000, purpose?: string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let delay = 2;
     for (;;) {
       const r = this.tryAcquire(purpose);
       if (r.ok) return;
-      if (Date.now() > deadline) {
-        throw new Error(
-          `could not take the lock ${this.file}: held by pid ${r.holder.pid} since ${r.holder.acquiredAt}. ` +
-            `If that process is hung, end it; a lock of a process that is gone is taken over by itself.`,
-        );
-      }
+      if (Date.now() > deadline) throw new LockTimeoutError(this.file, r.holder, timeoutMs);
       await new Promise((r2) => setTimeout(r2, delay));
       delay = Math.min(delay * 2, 50);
     }
@@ -77,8 +105,10 @@ export class FileLock {
     const grave = `${this.file}.stale-${process.pid}-${Date.now()}`;
     try {
       fs.renameSync(this.file, grave);
-    } catch {
-      return;
+    } catch (err) {
+      // Gone already (someone else took it over) is fine; a folder that may not be written is not.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      rethrowAsDiskError(err, path.dirname(this.file), `the stale lock ${this.file} could not be taken over, so nothing was done`);
     }
     const moved = readLock(grave);
     if (moved && identityAlive(moved)) {
@@ -90,6 +120,25 @@ export class FileLock {
       }
     }
     fs.rmSync(grave, { force: true });
+  }
+}
+
+/**
+ * A lock wait that ran out (DESIGN §5: exit 2, nothing written). Only the database lock is waited for;
+ * a job's lock is tried once and a held one is refused as busy (exit 4).
+ */
+export class LockTimeoutError extends SingerError {
+  constructor(
+    readonly file: string,
+    readonly holder: LockInfo,
+    timeoutMs: number,
+  ) {
+    super(
+      `the lock ${file} has been held by process ${holder.pid}${holder.purpose ? ` (${holder.purpose})` : ''} since ${holder.acquiredAt}, ` +
+        `longer than the ${Math.round(timeoutMs / 1000)} s a write waits, so nothing was written; if that process is hung, end it ` +
+        `(a lock whose process is gone is taken over by itself) and try again.`,
+    );
+    this.name = 'LockTimeoutError';
   }
 }
 

@@ -73,10 +73,20 @@ export const JobSchema = z.object({
   /** The process that runs the job (a window, `run` or `schedule`), and the tap's and target's process groups. */
   runnerPid: z.number().int().nullable().default(null),
   runnerHost: z.string().nullable().default(null),
+  /**
+   * The kernel's start times of the runner and of the tap's and target's group leaders (see
+   * process.ts): a pid reused by another program is not mistaken for them. null in records written
+   * before they were kept, or where the system does not tell.
+   */
+  runnerStartTime: z.string().nullable().default(null),
   tapPgid: z.number().int().nullable().default(null),
+  tapStartTime: z.string().nullable().default(null),
   targetPgid: z.number().int().nullable().default(null),
+  targetStartTime: z.string().nullable().default(null),
   /** The mapper stages' process groups, in order (rule 13 kills them too). */
   mapperPgids: z.array(z.number().int()).default([]),
+  /** The private temp folder holding the job's resolved configs (secrets): removed by reconcile if the runner could not. */
+  secretsDir: z.string().nullable().default(null),
   /** Set by Stop Extraction in any process; the runner carries the stop out (DESIGN §5 "Who stops a job"). */
   stopRequestedAt: z.iso.datetime().nullable().default(null),
   stopGracePeriodSeconds: z.number().nonnegative().nullable().default(null),

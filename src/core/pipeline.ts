@@ -35,6 +35,8 @@ export interface PipelineResult {
   records: Record<string, number>;
   badLine: BadLine | null;
   stopped: boolean;
+  /** Why the runner ended the job early (see abort()), or null. */
+  abortedBy: string | null;
   /** The target ended while its input (the tap's or the last mapper's output) still flowed. */
   targetEndedFirst: boolean;
   /** The mappers' exit codes, in order; empty without mappers. */
@@ -57,6 +59,8 @@ export class Pipeline {
   private chain: MapperChain | undefined;
   private tapExited = false;
   private stopRequested = false;
+  /** Set when the runner must end the job early (its log or state can no longer be written). */
+  private abortedBy: string | null = null;
   private killTimer: NodeJS.Timeout | undefined;
   readonly done: Promise<PipelineResult>;
 
@@ -86,6 +90,21 @@ export class Pipeline {
     this.terminateTap(graceMs, 'Stop Extraction');
   }
 
+  /**
+   * Ends the extraction because the job cannot go on (a full disk): the tap's group is stopped as
+   * after a target failure, the target loads what it got. A tap not spawned yet never is.
+   */
+  abort(why: string): void {
+    if (this.abortedBy !== null) return;
+    this.abortedBy = why;
+    this.terminateTap(TAP_ABORT_GRACE_MS, why);
+  }
+
+  /** Whether no more of the tap's output is wanted: stopped by the user, or aborted. */
+  private get ending(): boolean {
+    return this.stopRequested || this.abortedBy !== null;
+  }
+
   private terminateTap(graceMs: number, why: string): void {
     const pgid = this.tap?.pid;
     if (pgid === undefined || this.tapExited) return;
@@ -106,6 +125,15 @@ export class Pipeline {
     }, graceMs);
   }
 
+  private stoppedBeforeStart(log: LogWriter): PipelineResult {
+    if (this.abortedBy !== null) {
+      log.runner(`${this.abortedBy}: the tap was not started`, 'ERROR');
+      return { ...notStarted(''), spawnError: null, abortedBy: this.abortedBy };
+    }
+    log.runner('Stop Extraction came before the tap was started: the tap was not started', 'WARNING');
+    return { ...notStarted(''), spawnError: null, stopped: true };
+  }
+
   private async run(): Promise<PipelineResult> {
     const { spec } = this;
     const { log } = spec;
@@ -119,9 +147,9 @@ export class Pipeline {
     // The clock starts before the relay's socket is made: its cost counts as the relay's.
     const startedAt = performance.now();
     const tapOutput = await openTapOutput();
-    if (this.stopRequested) {
+    if (this.ending) {
       tapOutput?.destroy();
-      return stoppedBeforeStart(log);
+      return this.stoppedBeforeStart(log);
     }
     log.runner(`starting target: ${joinCommand(spec.targetArgv)}`);
     const target = spawn(spec.targetArgv[0]!, spec.targetArgv.slice(1), {
@@ -160,11 +188,11 @@ export class Pipeline {
       tapSink.end();
       return (await Promise.all([exited(target), chain?.result()]))[0];
     };
-    if (this.stopRequested) {
+    if (this.ending) {
       // Stopped while the target was starting: the tap is never started, the target sees an empty input.
       tapOutput?.destroy();
       const r = await endWithoutTap();
-      return { ...stoppedBeforeStart(log), targetExitCode: exitCodeOf(r.code, r.signal), runMs: performance.now() - startedAt };
+      return { ...this.stoppedBeforeStart(log), targetExitCode: exitCodeOf(r.code, r.signal), runMs: performance.now() - startedAt };
     }
     log.runner(`starting tap: ${joinCommand(spec.tapArgv)}`);
     const tap = spawn(spec.tapArgv[0]!, spec.tapArgv.slice(1), {
@@ -226,7 +254,7 @@ export class Pipeline {
       // With mappers, records are counted where the target receives them: after the last one.
       onProgress: chain ? undefined : spec.onProgress,
       progressMs: 500,
-      stopping: () => this.stopRequested,
+      stopping: () => this.ending,
       // The tap is stopped as soon as its output goes bad: the target has all it will get.
       onBadLine: (bad) => {
         badOutput = true;
@@ -252,6 +280,7 @@ export class Pipeline {
     const [[tapR, targetR, chainR], relayR] = await Promise.all([bothExited, relayed, stderrDone]);
     chain?.logExtracted(relayR.records);
     return {
+      abortedBy: this.abortedBy,
       tapExitCode: exitCodeOf(tapR.code, tapR.signal),
       targetExitCode: exitCodeOf(targetR.code, targetR.signal),
       records: chainR ? chainR.records : relayR.records,
@@ -311,10 +340,6 @@ function failedToSpawn(message: string, log: LogWriter): PipelineResult {
   return notStarted(message);
 }
 
-function stoppedBeforeStart(log: LogWriter): PipelineResult {
-  log.runner('Stop Extraction came before the tap was started: the tap was not started', 'WARNING');
-  return { ...notStarted(''), spawnError: null, stopped: true };
-}
 
 function mapperOutcome(r: ChainResult | null): Pick<PipelineResult, 'mapperExitCodes' | 'mapperFailure'> {
   return { mapperExitCodes: r?.exitCodes ?? [], mapperFailure: r?.failure ?? null };
@@ -328,6 +353,7 @@ export function notStarted(message: string): PipelineResult {
     records: {},
     badLine: null,
     stopped: false,
+    abortedBy: null,
     targetEndedFirst: false,
     ...mapperOutcome(null),
     tapErrorTail: [],

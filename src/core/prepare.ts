@@ -6,12 +6,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { rethrowAsDiskError } from './diskErrors';
 import { usageError } from './errors';
 import { findExecutable } from './executable';
 import type { Integration } from './model';
 import type { WorkspacePaths } from './paths';
 import { hasSecrets, resolveSecrets, SECRET_ENV_PREFIX, type SecretResolver } from './secrets';
 import { mapperConfigWhat, type MapperStage } from './stages';
+import { makeSecretsDir, sweepSecretsDirs } from './secretsDir';
 import { readState } from './stateFile';
 
 export interface PreparedJob {
@@ -26,6 +28,8 @@ export interface PreparedJob {
   /** Set when a program is missing: the job is recorded Failed with this error (exit 1). */
   missingProgram: string | null;
   hadState: boolean;
+  /** The private temp folder of the resolved configs and state snapshot, recorded with the job. */
+  secretsDir: string;
   cleanup(): void;
 }
 
@@ -53,9 +57,15 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
   const resolvedMappers: unknown[] = [];
   for (const [i, m] of it.mappers.entries()) resolvedMappers.push(await resolveSecrets(mapperConfigs[i], o.secrets, mapperConfigWhat(it.name, m.name), secrets));
 
-  // Private files: resolved secrets are readable by the user alone and deleted after the job.
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `singer-${it.name}-`));
-  fs.chmodSync(tmp, 0o700);
+  // Private files: resolved secrets are readable by the user alone and deleted after the job. Those
+  // of a runner that was killed before it could delete them go now (reconcile removes recorded ones).
+  sweepSecretsDirs(it.name);
+  let tmp: string;
+  try {
+    tmp = makeSecretsDir(it.name);
+  } catch (err) {
+    rethrowAsDiskError(err, os.tmpdir(), `no private temp folder could be made for the resolved configs of ${it.name}, so nothing was started`);
+  }
   const cleanup = (): void => fs.rmSync(tmp, { recursive: true, force: true });
   try {
     const tapConfigFile =
@@ -102,11 +112,12 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
       secrets,
       missingProgram,
       hadState: state !== null,
+      secretsDir: tmp,
       cleanup,
     };
   } catch (err) {
     cleanup();
-    throw err;
+    rethrowAsDiskError(err, tmp, `the resolved configs of ${it.name} could not be written, so nothing was started`);
   }
 }
 

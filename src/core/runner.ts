@@ -2,23 +2,24 @@
  * The life of one job (DESIGN rules 8-13): the per-integration lock, the job record, the pipeline,
  * stop requests from any process, the state saved from the target whatever the end, and history.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { asDiskError, DiskError } from './diskErrors';
 import { BusyError, errorMessage, usageError } from './errors';
 import type { EngineEvents, TypedEmitter } from './events';
+import { deleteLogs, findJob, markStopping, persistently, recordGroups, watchForStop } from './jobRecord';
 import { activeJob, newJob, nextJobId, totalRecords, trimHistory } from './jobs';
 import { FileLock, readLock } from './lock';
 import { LogWriter, Redactor } from './logfile';
-import type { Integration, Job, JobStatus, Trigger } from './model';
+import type { Integration, Job, Trigger } from './model';
+import { judge } from './outcome';
 import type { WorkspacePaths } from './paths';
 import { notStarted, Pipeline, type PipelineResult } from './pipeline';
 import { prepareJob } from './prepare';
+import { processStartTime } from './process';
 import type { SecretResolver } from './secrets';
 import { ThrottledStateWriter } from './stateFile';
 import type { Store } from './store';
 
-/** Stop requests written by other processes are seen within this (DESIGN §5: within 1 s). */
-const STOP_POLL_MS = 400;
 const PROGRESS_WRITE_MS = 2000;
 /** Said after the run time in the log; the benchmark reads the line (DESIGN §5 "Throughput"). */
 const RUN_TIME_MEANING = 'from starting the first of them until both had exited';
@@ -59,11 +60,17 @@ export async function startJob(ctx: RunContext, name: string, opts: StartOptions
   if (!integration) throw unknownIntegration(name);
 
   const lock = new FileLock(ctx.paths.jobLock(name));
-  const got = lock.tryAcquire(`job of ${name}`);
+  let got: ReturnType<FileLock['tryAcquire']>;
+  try {
+    got = lock.tryAcquire(`job of ${name}`);
+  } catch (err) {
+    throw err instanceof DiskError ? err.rephrase(`the job lock of ${name} could not be made, so nothing was started`) : err;
+  }
   if (!got.ok) {
     const running = activeJob(db, name);
+    const where = got.holder.pid > 0 ? ` in process ${got.holder.pid}` : ' (its process is starting it right now)';
     throw new BusyError(
-      `${name} already has a job running${running ? ` (job ${running.id}, started ${running.startedAt})` : ''} in process ${got.holder.pid}. ` +
+      `${name} already has a job running${running ? ` (job ${running.id}, started ${running.startedAt})` : ''}${where}. ` +
         `Only one job per integration runs at a time: wait for it to end, or stop it with \`singer-replication stop ${name}\`.`,
       running?.id ?? null,
     );
@@ -101,6 +108,8 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
         fullRefresh,
         runnerPid: process.pid,
         runnerHost: os.hostname(),
+        runnerStartTime: processStartTime(process.pid) ?? null,
+        secretsDir: prepared.secretsDir,
       });
       history.push(j);
       live.anchorAt = startedAt;
@@ -109,21 +118,34 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
     });
   } catch (err) {
     prepared.cleanup();
-    throw err;
+    throw err instanceof DiskError ? err.rephrase(`the new job of ${it.name} could not be recorded, so nothing was started`) : err;
   }
-  for (const old of removed) if (old.logFile) fs.rmSync(paths.resolve(old.logFile), { force: true });
+  deleteLogs(paths, removed);
 
   const log = new LogWriter(paths.logFile(it.name, job.id), new Redactor(prepared.secrets));
+  let pipeline: Pipeline | undefined;
+  // Set when the log or the state can no longer be written (a full disk, a folder made read-only):
+  // the tap is stopped, the target loads what it got, the job ends Failed saying why (DESIGN §5).
+  let fault = null as { reason: string; what: string; fix: string } | null;
+  const cannotWrite = (what: string, err: Error): void => {
+    if (fault !== null) return;
+    const disk = asDiskError(err, paths.dir, 'x');
+    fault = disk ? { reason: disk.reason, what, fix: disk.fix } : { reason: `${err.message}`, what, fix: 'see that the disk can be written' };
+    const why = `${fault.reason}: ${what} could no longer be written, so the tap is stopped and the target loads what it got`;
+    ctx.events.emit('error', `job ${job.id} of ${it.name}: ${why}`);
+    pipeline?.abort(why);
+  };
+  log.onFailure((err) => cannotWrite(`the job's log ${paths.relative(log.file)}`, err));
   log.runner(`job ${job.id} of ${it.name} started (${opts.trigger}${fullRefresh ? ', full re-replication' : ''})`);
   if (fullRefresh) log.runner('full re-replication: the tap starts from an empty state');
   else if (prepared.hadState) log.runner(`resuming from the saved state ${paths.relative(paths.stateFile(it.name))}`);
   else log.runner('no saved state: the tap starts from the beginning');
   ctx.events.emit('jobStarted', job);
 
-  const stateWriter = new ThrottledStateWriter(paths.stateFile(it.name));
+  const stateFile = paths.relative(paths.stateFile(it.name));
+  const stateWriter = new ThrottledStateWriter(paths.stateFile(it.name), { onError: (err) => cannotWrite(`the state file ${stateFile}`, err) });
   let lastState: Record<string, unknown> | null = null;
   let grace = opts.gracePeriodSeconds ?? ctx.stopGracePeriodSeconds;
-  let pipeline: Pipeline | undefined;
   let stopping = false;
 
   // A stop may come before the pipeline exists (deactivation, `schedule`'s SIGTERM during a start):
@@ -150,8 +172,8 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
         let liveRecords: Readonly<Record<string, number>> = {};
         pipeline = new Pipeline({
           tapArgv: prepared.tapArgv,
-          targetArgv: prepared.targetArgv,
           mappers: prepared.mappers,
+          targetArgv: prepared.targetArgv,
           cwd: prepared.cwd,
           env: prepared.env,
           log,
@@ -165,15 +187,18 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
           },
         });
         if (stopping) pipeline.stop(grace * 1000);
-        timers.push(watchForStop(ctx, it.name, job.id, (seconds) => requestStop(seconds)));
+        if (fault !== null) pipeline.abort(`${fault.reason}: ${fault.what} could not be written`);
+        timers.push(watchForStop(store, it.name, job.id, (seconds) => requestStop(seconds)));
         // Process groups are known once both have spawned; record them so a later reconcile can clean up.
-        setImmediate(() => void recordGroups(ctx, pipeline!, job.id, it.name));
+        const started = pipeline;
+        setImmediate(() => void recordGroups(ctx, started, job.id, it.name));
         timers.push(
           setInterval(() => {
             const snapshot = { ...liveRecords };
+            // Progress only: the end of the job writes the counts for good, so a missed one is not retried.
             void store
               .update((_db, histories) => {
-                const j = histories.jobs(it.name).find((x) => x.id === job.id);
+                const j = findJob(histories.jobs(it.name), job.id);
                 if (j && (j.status === 'Running' || j.status === 'Stopping')) j.records = snapshot;
               })
               .catch(() => undefined);
@@ -185,31 +210,60 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
       for (const t of timers) clearInterval(t);
     }
     stateWriter.flush();
-    const outcome = judge(result, it.name);
+    const faultText = (): string | null => {
+      if (fault === null) return null;
+      const unsaved = stateWriter.flush() ? undefined : stateWriter.unsaved;
+      const state =
+        unsaved === undefined
+          ? 'the next job resumes from the saved state'
+          : `the state the target confirmed last could not be saved, so write it to ${stateFile} yourself or the next job starts from the one saved before: ${JSON.stringify(unsaved)}`;
+      return `${fault.reason}: ${fault.what} could no longer be written, so the tap was stopped and the target loaded what it got; ${fault.fix}; ${state}`;
+    };
+    const outcome = judge(result, it.name, faultText());
     for (const [stream, n] of Object.entries(result.records)) log.runner(`stream ${stream}: ${n} records handed to the target`);
     log.runner(`${totalRecords(result.records)} records in all; tap exit code ${result.tapExitCode ?? 'none'}, target exit code ${result.targetExitCode ?? 'none'}`);
     if (result.runMs !== null) log.runner(`tap and target ran for ${(result.runMs / 1000).toFixed(3)} s (${RUN_TIME_MEANING})`);
-    if (lastState !== null) log.runner(`state saved to ${paths.relative(paths.stateFile(it.name))}: ${JSON.stringify(lastState)}`);
-    else log.runner('the target emitted no state: the saved state is left unchanged', 'WARNING');
+    if (lastState !== null && stateWriter.unsaved === undefined) log.runner(`state saved to ${stateFile}: ${JSON.stringify(lastState)}`);
+    else if (lastState === null) log.runner('the target emitted no state: the saved state is left unchanged', 'WARNING');
     // A job the user stopped did what was asked: a warning, not an error, in the log's colours too.
     log.runner(`job ${job.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`, outcome.status === 'Succeeded' ? 'INFO' : outcome.status === 'Cancelled' ? 'WARNING' : 'ERROR');
     await log.close();
     prepared.cleanup();
 
+    // The error as it is recorded and shown: secrets redacted (a tap's error tail may hold one), and a
+    // confirmed state that could not be saved printed in full, so nothing is lost.
+    const errorText = (): string | null => {
+      const text = fault === null ? outcome.error : faultText();
+      return text === null ? null : log.redact(text);
+    };
     const endedAt = new Date().toISOString();
-    // The end of a job must reach the database: a dropped write left finished jobs Running forever.
-    const final = await persistently(() => store.update((_db, histories) => {
-      const j = histories.jobs(it.name).find((x) => x.id === job.id);
-      if (!j) return { ...job, status: outcome.status, endedAt };
+    const ended = (j: Job): Job => {
       j.status = outcome.status;
       j.endedAt = endedAt;
       j.records = result.records;
       j.tapExitCode = result.tapExitCode;
       j.targetExitCode = result.targetExitCode;
-      j.error = outcome.error;
-      j.stateSaved = lastState !== null;
+      j.error = errorText();
+      j.stateSaved = lastState !== null && stateWriter.unsaved === undefined;
       return { ...j };
-    }), (err) => ctx.events.emit('error', `recording the end of job ${job.id} of ${it.name} failed, retrying: ${errorMessage(err)}`));
+    };
+    let final: Job;
+    try {
+      // The end of a job must reach the database: a dropped write left finished jobs Running forever.
+      final = await persistently(
+        () => store.update((_db, histories) => ended(findJob(histories.jobs(it.name), job.id) ?? { ...job })),
+        (err) => ctx.events.emit('error', `recording the end of job ${job.id} of ${it.name} failed, retrying: ${errorMessage(err)}`),
+      );
+    } catch (err) {
+      // A full disk or a read-only folder: the job still ends, and says it could not be recorded (exit 1).
+      final = ended({ ...job });
+      final.status = 'Failed';
+      const why = err instanceof DiskError ? err.reason : errorMessage(err);
+      final.error = log.redact(
+        `${final.error ?? `the job ${outcome.status === 'Succeeded' ? 'succeeded' : 'ended'}`}. It could not be recorded in the database (${why}): ` +
+          `the next command that can write it there marks it Interrupted.`,
+      );
+    }
     lock.release();
     ctx.events.emit('jobEnded', final);
     ctx.events.emit('changed');
@@ -233,70 +287,6 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
   };
 }
 
-function judge(r: PipelineResult, name: string): { status: JobStatus; error: string | null } {
-  const tail = (lines: string[]): string => (lines.length ? `: ${lines.slice(-5).join(' | ')}` : '');
-  if (r.spawnError !== null) return { status: 'Failed', error: r.spawnError };
-  if (r.badLine) {
-    return {
-      status: 'Failed',
-      error: `tap output line ${r.badLine.lineNumber} is not a Singer message (${r.badLine.reason}): ${r.badLine.excerpt}`,
-    };
-  }
-  if (r.targetEndedFirst || (r.targetExitCode !== null && r.targetExitCode !== 0)) {
-    return { status: 'Failed', error: `the target failed (exit code ${r.targetExitCode})${tail(r.targetErrorTail)}` };
-  }
-  if (r.mapperFailure) return { status: 'Failed', error: r.mapperFailure.message };
-  if (r.stopped) return { status: 'Cancelled', error: `stopped by the user; the next job of ${name} resumes from the saved state` };
-  if (r.tapExitCode !== 0) return { status: 'Failed', error: `the tap failed (exit code ${r.tapExitCode})${tail(r.tapErrorTail)}` };
-  return { status: 'Succeeded', error: null };
-}
-
-function markStopping(history: Job[], id: string): Job | undefined {
-  const j = history.find((x) => x.id === id);
-  if (!j || j.status !== 'Running') return undefined;
-  j.status = 'Stopping';
-  return { ...j };
-}
-
-async function recordGroups(ctx: RunContext, pipeline: Pipeline, id: string, name: string): Promise<void> {
-  for (let i = 0; i < 50 && (pipeline.tapPgid === undefined || pipeline.targetPgid === undefined); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  await ctx.store
-    .update((_db, histories) => {
-      const j = histories.jobs(name).find((x) => x.id === id);
-      if (j) {
-        j.tapPgid = pipeline.tapPgid ?? null;
-        j.targetPgid = pipeline.targetPgid ?? null;
-        j.mapperPgids = pipeline.mapperPgids;
-      }
-    })
-    .catch(() => undefined);
-}
-
-/** Polls the database (parsing it only when it changed) for a stop request recorded by any process. */
-function watchForStop(ctx: RunContext, name: string, id: string, stop: (seconds?: number) => void): NodeJS.Timeout {
-  let seen = 0;
-  let requested = false;
-  const timer = setInterval(() => {
-    const m = ctx.store.mtimeMs();
-    if (m === seen || requested) return;
-    seen = m;
-    void ctx.store
-      .read()
-      .then((db) => {
-        // The running job is the integration's last: db.json's summary has it, no history to read.
-        const j = db.recent[name]?.last;
-        if (j?.id === id && j.stopRequestedAt && !requested) {
-          requested = true;
-          stop(j.stopGracePeriodSeconds ?? undefined);
-        }
-      })
-      .catch(() => undefined);
-  }, STOP_POLL_MS);
-  return timer;
-}
-
 export function unknownIntegration(name: string): Error {
   return usageError(`there is no integration named "${name}". Run \`singer-replication list\` to see the names.`);
 }
@@ -304,17 +294,4 @@ export function unknownIntegration(name: string): Error {
 /** The live holder of an integration's job lock, if any. */
 export function jobLockHolder(paths: WorkspacePaths, name: string): ReturnType<typeof readLock> {
   return readLock(paths.jobLock(name));
-}
-
-/** Retries a database write until it lands (a busy lock is temporary), backing off to 2 s. */
-async function persistently<T>(write: () => Promise<T>, onRetry: (err: unknown) => void): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await write();
-    } catch (err) {
-      if (attempt >= 30) throw err;
-      onRetry(err);
-      await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
-    }
-  }
 }

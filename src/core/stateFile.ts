@@ -35,16 +35,33 @@ export function readState(file: string, integration: string): Record<string, unk
   return value as Record<string, unknown>;
 }
 
+export interface StateWriterOptions {
+  intervalMs?: number;
+  /**
+   * Called when a write fails (a full disk, a read-only folder), once until a write succeeds again.
+   * The state is kept and written again with the next one, and at flush().
+   */
+  onError?: (err: Error) => void;
+  /** The write itself; a test may make it fail. */
+  write?: (file: string, value: unknown) => void;
+}
+
 export class ThrottledStateWriter {
   private pending: unknown = undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastWrite = 0;
   private written = 0;
+  private failure: Error | undefined;
+  private readonly intervalMs: number;
+  private readonly write: (file: string, value: unknown) => void;
 
   constructor(
     private readonly file: string,
-    private readonly intervalMs = 250,
-  ) {}
+    private readonly options: StateWriterOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 250;
+    this.write = options.write ?? writeJsonAtomic;
+  }
 
   push(state: unknown): void {
     this.pending = state;
@@ -53,18 +70,40 @@ export class ThrottledStateWriter {
     else this.timer ??= setTimeout(() => this.flush(), wait);
   }
 
-  /** Writes the newest state now; called at the end of every job whatever its outcome. */
-  flush(): void {
+  /**
+   * Writes the newest state now; called at the end of every job whatever its outcome. Never throws:
+   * false when the state could not be written (it is kept, see `unsaved`).
+   */
+  flush(): boolean {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending === undefined) return;
-    writeJsonAtomic(this.file, this.pending);
-    this.pending = undefined;
+    if (this.pending === undefined) return true;
     this.lastWrite = Date.now();
+    try {
+      this.write(this.file, this.pending);
+    } catch (err) {
+      const first = this.failure === undefined;
+      this.failure = err as Error;
+      if (first) this.options.onError?.(this.failure);
+      return false;
+    }
+    this.pending = undefined;
+    this.failure = undefined;
     this.written++;
+    return true;
   }
 
   get writes(): number {
     return this.written;
+  }
+
+  /** The newest state the target confirmed that is not on disk (a write failed), or undefined. */
+  get unsaved(): unknown {
+    return this.failure === undefined ? undefined : this.pending;
+  }
+
+  /** Why the newest state is not on disk. */
+  get error(): Error | undefined {
+    return this.failure;
   }
 }

@@ -6,6 +6,9 @@
  * is unchanged), written atomically (temp file + rename), never overwritten when it does not validate,
  * and written only under the database lock, after reading it again.
  *
+ * A write the machine refuses (a full disk, a read-only folder) throws a DiskError and leaves neither
+ * a temp file nor a lock behind.
+ *
  * db.json keeps, per integration, what the views and the scheduler need of its history (`recent`: the
  * last job and when the newest entry was due), recomputed here whenever that history is written. A
  * db.json of the earlier layouts (every job inside it, versions 1 and 2) is read as it is and migrated on
@@ -13,12 +16,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
+import { Low, type Adapter } from 'lowdb';
 import * as z from 'zod';
+import { DiskError, rethrowAsDiskError } from './diskErrors';
 import { usageError } from './errors';
 import { FileLock } from './lock';
-import { DatabaseSchema, HistorySchema, LegacyDatabaseSchema, emptyDatabase, type Database, type Job, type Recent } from './model';
+import { DatabaseSchema, HistorySchema, LegacyDatabaseSchema, emptyDatabase, type Database, type History, type Job, type Recent } from './model';
 import type { WorkspacePaths } from './paths';
 
 /** db.json as read: in the first layout, the jobs it held, by integration, until the first write moves them out. */
@@ -49,13 +52,16 @@ export class Store {
   /** Told once when a database of the first layout is migrated (the CLI prints it, the extension logs it). */
   onNotice: ((message: string) => void) | undefined;
 
-  constructor(readonly paths: WorkspacePaths) {
+  constructor(
+    readonly paths: WorkspacePaths,
+    /** How long a write waits for another process's write (LockTimeoutError after it). */
+    private readonly lockTimeoutMs = 10_000,
+  ) {
     const file = paths.database;
-    const adapter = new DataFile<Loaded>(file, {
-      parse: (text) => parseDatabase(text, file),
-      stringify: (data) => `${JSON.stringify(data.db, null, 2)}\n`,
-    });
-    this.low = new Low<Loaded>(adapter, { db: emptyDatabase(), legacy: null });
+    this.low = new Low<Loaded>(
+      new JsonFile<Loaded>(file, (text) => parseDatabase(text, file), (data) => data.db),
+      { db: emptyDatabase(), legacy: null },
+    );
     this.lock = new FileLock(paths.dbLock);
   }
 
@@ -118,7 +124,12 @@ export class Store {
   }
 
   private async updateNow<T>(change: (db: Database, histories: Histories) => T): Promise<T> {
-    await this.lock.acquire();
+    const refused = `the database ${this.paths.database} could not be written, so nothing was changed`;
+    try {
+      await this.lock.acquire(this.lockTimeoutMs);
+    } catch (err) {
+      throw err instanceof DiskError ? err.rephrase(refused) : err;
+    }
     try {
       // Re-read under the lock (another process may have written); a file validated a moment ago
       // and unchanged since is copied instead of parsed and validated again.
@@ -156,23 +167,30 @@ export class Store {
       }
       for (const [name, jobs] of touched) db.recent[name] = recentOf(jobs);
       for (const name of removed) delete db.recent[name];
-      fs.mkdirSync(this.paths.dir, { recursive: true });
-      // Histories first: a crash before db.json is written leaves the old db.json, whose next write
-      // writes them again; never a db.json that points at histories that are not there.
-      for (const [name, jobs] of touched) {
-        const file = this.paths.historyFile(name);
-        await writeHistory(file, name, jobs);
-        // What we just wrote under the lock is what the file holds: no need to parse it back.
-        const written = fileKey(file);
-        if (written === null) this.histories.delete(name);
-        else this.histories.set(name, { key: written, jobs });
+      try {
+        fs.mkdirSync(this.paths.dir, { recursive: true });
+        // Histories first: a crash before db.json is written leaves the old db.json, whose next write
+        // writes them again; never a db.json that points at histories that are not there.
+        for (const [name, jobs] of touched) {
+          const file = this.paths.historyFile(name);
+          await writeHistory(file, name, jobs);
+          // What we just wrote under the lock is what the file holds: no need to parse it back.
+          const written = fileKey(file);
+          if (written === null) this.histories.delete(name);
+          else this.histories.set(name, { key: written, jobs });
+        }
+        for (const name of removed) {
+          fs.rmSync(this.paths.historyFile(name), { force: true });
+          this.histories.delete(name);
+        }
+        this.low.data = { db, legacy: null };
+        await this.low.write();
+      } catch (err) {
+        // What this process holds in memory is not what the files say: read them again next time.
+        this.cache = undefined;
+        for (const name of [...touched.keys(), ...removed]) this.histories.delete(name);
+        rethrowAsDiskError(err, this.paths.dir, refused);
       }
-      for (const name of removed) {
-        fs.rmSync(this.paths.historyFile(name), { force: true });
-        this.histories.delete(name);
-      }
-      this.low.data = { db, legacy: null };
-      await this.low.write();
       // Still under the lock, so no other writer can have replaced the file since.
       const written = fileKey(this.paths.database);
       this.cache = written === null ? undefined : { key: written, data: { db, legacy: null } };
@@ -214,13 +232,39 @@ function fileKey(file: string): string | null {
 }
 
 async function writeHistory(file: string, integration: string, jobs: Job[]): Promise<void> {
-  const low = new Low(new DataFile(file, { parse: JSON.parse, stringify: (d) => `${JSON.stringify(d, null, 2)}\n` }), {
-    version: 1 as const,
-    integration,
-    jobs,
-  });
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  await low.write();
+  await new Low(new JsonFile<History>(file, (text) => parseHistoryFile(text, file), (d) => d), { version: 1 as const, integration, jobs }).write();
+}
+
+/** lowdb's adapter for our files: validated reads, writes through a temp file that never stays behind. */
+class JsonFile<T> implements Adapter<T> {
+  constructor(
+    private readonly file: string,
+    private readonly parse: (text: string) => T,
+    private readonly toJson: (data: T) => unknown,
+  ) {}
+
+  async read(): Promise<T | null> {
+    let text: string;
+    try {
+      text = await fs.promises.readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    return this.parse(text);
+  }
+
+  async write(data: T): Promise<void> {
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      await fs.promises.writeFile(tmp, `${JSON.stringify(this.toJson(data), null, 2)}\n`);
+      await fs.promises.rename(tmp, this.file);
+    } catch (err) {
+      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
 }
 
 function parseJson(text: string, file: string): unknown {
@@ -268,9 +312,14 @@ function parseDatabase(text: string, file: string): Loaded {
   return { db: parsed.data, legacy: null };
 }
 
-function parseHistory(text: string, file: string, integration: string): Job[] {
+function parseHistoryFile(text: string, file: string): History {
   const parsed = HistorySchema.safeParse(parseJson(text, file));
   if (!parsed.success) invalid(file, parsed.error);
+  return parsed.data;
+}
+
+function parseHistory(text: string, file: string, integration: string): Job[] {
+  const parsed = { data: parseHistoryFile(text, file) };
   if (parsed.data.integration !== integration) {
     throw usageError(`${file} is the history of "${parsed.data.integration}", not of "${integration}". It was left as it is: move it back where it belongs.`);
   }

@@ -1,7 +1,7 @@
 // The UI in a real browser: the packaged .vsix installed into code-server, driven by chromium.
 // `npm run test:e2e` packages first; screenshots of every step land in test/e2e/screenshots/.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../harness/codeServer.mjs';
 import { Workbench, serveExtension, slug } from './workbench.mjs';
@@ -60,5 +60,11 @@ describe('Singer view in the browser', function () {
     await wb.treeRow('nightly').waitFor({ timeout: 30_000 });
     await wb.tree.getByText('Paused').first().waitFor({ timeout: 10_000 });
     await wb.shot('imported');
+    // What the import wrote: the job's pipeline as an integration, created paused, with Meltano's executables.
+    const db = JSON.parse(readFileSync(join(project, '.singer', 'db.json'), 'utf8'));
+    assert.deepEqual(
+      db.integrations.map((i) => [i.name, i.paused, i.tap[0], i.target[0]]),
+      [['nightly', true, 'tap-demo', 'target-demo']],
+    );
   });
 });

@@ -1,8 +1,9 @@
 /** Rules 8-13 with real subprocesses: the fixture tap and target in test/fixtures. */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Engine } from '../../src/core/engine';
-import { addFixture, cli, cliProcess, exitOf, ids, pidAlive, tempWorkspace, waitFor } from './helpers/workspace';
+import { addFixture, cli, cliProcess, exitOf, ids, pidAlive, processRunning, tempWorkspace, waitFor } from './helpers/workspace';
 
 async function runningJob(ws: { file(r: string): string }, name: string): Promise<{ id: string; tapPgid: number | null; runnerPid: number | null }> {
   return waitFor(`a running job of ${name} with its process groups`, () => {
@@ -229,6 +230,55 @@ describe('jobs (rules 8-13)', function () {
     assert.ok(saved >= 10);
     ws.writeJson('crashy-tap.json', { total: saved + 5 });
     assert.equal((await cli(ws, 'run', 'crashy')).code, 0);
+  });
+
+  it('rule 13: a leftover tap that writes nothing and keeps a child alive is killed with its whole process group', async () => {
+    const ws = tempWorkspace();
+    // Nothing ends this tap by itself: it writes no output (no broken pipe) and its child sleeps an hour.
+    await addFixture(ws, 'quiet', { keep_child: true, pid_file: ws.file('tap.pid'), child_pid_file: ws.file('child.pid') });
+    const run = cliProcess(ws, 'run', 'quiet');
+    const job = await runningJob(ws, 'quiet');
+    const child = await waitFor('the tap\'s child', () => fs.existsSync(ws.file('child.pid')) && Number(fs.readFileSync(ws.file('child.pid'), 'utf8')));
+    const tap = Number(fs.readFileSync(ws.file('tap.pid'), 'utf8'));
+    assert.equal(job.tapPgid, tap);
+    run.kill('SIGKILL');
+    await exitOf(run);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok(processRunning(tap) && processRunning(child), 'the tap and its child outlive the runner until a reconcile');
+    const [j] = JSON.parse((await cli(ws, 'jobs', 'quiet', '--json')).out);
+    assert.equal(j.status, 'Interrupted');
+    await waitFor('the tap and its child to be gone', () => !processRunning(tap) && !processRunning(child), 5000);
+  });
+
+  it('rule 9: SIGTERM reaches the tap\'s whole process group (a tap whose child writes the records); the target exits 0 having loaded exactly what was counted', async () => {
+    const ws = tempWorkspace();
+    const out = await addFixture(ws, 'forked', { total: 1_000_000, sleep: 0.005, emit_from_child: true, child_pid_file: ws.file('child.pid') });
+    const engine = new Engine({ workspace: ws.dir });
+    const running = await engine.start('forked', { trigger: 'manual' });
+    await waitFor('records loaded', () => ws.readLines(path.basename(out)).length >= 20);
+    const child = Number(fs.readFileSync(ws.file('child.pid'), 'utf8'));
+    running.stop(30);
+    const job = await running.done;
+    assert.equal(job.status, 'Cancelled', job.error ?? '');
+    assert.equal(job.targetExitCode, 0);
+    assert.equal(job.tapExitCode, 143, 'the tap was ended by SIGTERM');
+    assert.ok(!processRunning(child), 'the tap\'s child was not signalled');
+    const loaded = ws.readLines(path.basename(out)).length;
+    assert.equal(loaded, job.records.items, 'the target loaded exactly the records counted');
+    assert.doesNotMatch(fs.readFileSync(engine.paths.resolve(job.logFile!), 'utf8'), /did not end within \d+ s of SIGTERM/, 'SIGTERM alone ended it');
+  });
+
+  it('a RECORD line cut short that still ends in "}" is forwarded as the relay promises; the target refuses it: Failed, nothing lost', async () => {
+    const ws = tempWorkspace();
+    await addFixture(ws, 'cut', { total: 50, cut_line_after: 23, state_every: 5 }, { batch: 1 });
+    const r = await cli(ws, 'run', 'cut');
+    assert.equal(r.code, 1, r.err);
+    const [job] = JSON.parse((await cli(ws, 'jobs', 'cut', '--json')).out);
+    assert.equal(job.status, 'Failed');
+    assert.match(job.error, /the target failed \(exit code 1\).*JSONDecodeError/);
+    assert.deepEqual(ids(ws.readLines('cut-out.jsonl')), Array.from({ length: 23 }, (_, i) => i + 1), 'every record before the cut line was loaded');
+    // The saved state is the last one the target confirmed: the next job re-extracts what was not loaded.
+    assert.deepEqual(JSON.parse((await cli(ws, 'state', 'cut', '--json')).out), { bookmarks: { items: { last_id: 20 } } });
   });
 
   it('stop from another process finds the runner gone and reports Interrupted', async () => {

@@ -78,6 +78,35 @@ describe('the relay (DESIGN §5: every tap line is a JSON object with a string t
     });
   }
 
+  // Lines that end in "}" but are not JSON. The relay checks what DESIGN §5 asks (a JSON object with a
+  // string "type") by parsing every line except RECORDs in the two usual layouts, which it recognises by
+  // their first bytes and last byte so it keeps pace with a raw pipe. So:
+  for (const [bad, why] of [
+    ['}', 'not valid JSON'],
+    ['{not json}', 'not valid JSON'],
+    ['{"type": "STATE", "value": {"bookmarks": {}}', 'not valid JSON'], // cut short
+    ['{"type": "RECORD", "stream": "a\\"b", "record": {"id": 1}', 'not valid JSON'], // escaped stream name: parsed
+    ['{"record": {"id": 1}, "type": "RECORD", "stream": "a", "record": {}', 'not valid JSON'], // another key order: parsed
+    ['{"type":"SCHEMA","stream":"a","schema":{}} trailing}', 'not valid JSON'],
+  ] as const) {
+    it(`a line ending in "}" that is not JSON is caught when it is not a RECORD in a usual layout: «${bad}»`, async () => {
+      const before = rec('a', 1);
+      const { result, forwarded } = await relay([before, `${bad}\n`, rec('a', 2)]);
+      assert.equal(forwarded, before);
+      assert.equal(result.badLine?.lineNumber, 2);
+      assert.match(result.badLine!.reason, new RegExp(why));
+    });
+  }
+
+  for (const cut of ['{"type": "RECORD", "stream": "a", "record": {"id": 1}', '{"type":"RECORD","stream":"a","record":{"id":1,"b":{}}']) {
+    it(`a RECORD in a usual layout cut short but ending in "}" is forwarded and counted; the target, which parses it, fails the job (rule 12): «${cut}»`, async () => {
+      const { result, forwarded } = await relay([rec('a', 1), `${cut}\n`, rec('a', 2)]);
+      assert.equal(result.badLine, null);
+      assert.equal(forwarded, `${rec('a', 1)}${cut}\n${rec('a', 2)}`);
+      assert.deepEqual(result.records, { a: 3 });
+    });
+  }
+
   it('keeps only the first 200 characters of a bad line', async () => {
     const { result } = await relay([`${'x'.repeat(5000)}\n`]);
     assert.equal(result.badLine?.excerpt.length, 200);

@@ -1,7 +1,17 @@
 import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { Engine } from '../../src/core/engine';
-import { cli, tempWorkspace, addFixture } from './helpers/workspace';
+import { FileLock, LockTimeoutError } from '../../src/core/lock';
+import { workspacePaths } from '../../src/core/paths';
+import { processStartTime } from '../../src/core/process';
+import { Scheduler } from '../../src/core/schedule/driver';
+import { SKIP_REASON } from '../../src/core/schedule/plan';
+import { Store } from '../../src/core/store';
+import { addFixture, cli, editDatabase, tempWorkspace, waitFor } from './helpers/workspace';
+
+const HOUR = 3_600_000;
 
 describe('the database (rule 14)', () => {
   it('a database deleted by someone else stays deleted: the next write starts from an empty one, not from memory', async () => {
@@ -63,5 +73,55 @@ describe('the database (rule 14)', () => {
     const jobs = await engine.jobs('keep');
     assert.deepEqual(jobs.map((j) => j.id), ['000005', '000004', '000003']);
     assert.deepEqual(fs.readdirSync(ws.file('.singer/logs/keep')).sort(), ['000003.log', '000004.log', '000005.log']);
+  });
+
+  it('the logs of jobs that Skipped entries push out of the history are deleted with them', async () => {
+    const t = tempWorkspace();
+    await addFixture(t, 'trim', { total: 1 }, {}, '--frequency', '1h');
+    for (let i = 0; i < 2; i++) assert.equal((await cli(t, 'run', 'trim')).code, 0);
+    assert.deepEqual(fs.readdirSync(t.file('.singer/logs/trim')).sort(), ['000001.log', '000002.log']);
+    // No scheduler ran for three hours: three recurrences are recorded Skipped on activation (rule 7).
+    const back = (s: string | null): string | null => (s === null ? null : new Date(Date.parse(s) - 3 * HOUR - 60_000).toISOString());
+    await editDatabase(t, (db, histories) => {
+      for (const j of histories.jobs('trim')) Object.assign(j, { startedAt: back(j.startedAt), endedAt: back(j.endedAt) });
+      db.integrations[0]!.anchorAt = back(db.integrations[0]!.anchorAt);
+    });
+    const engine = new Engine({ workspace: t.dir, logRetention: 2 });
+    const scheduler = new Scheduler(engine, { defaultFrequencyMs: HOUR, catchUp: 'skip' });
+    scheduler.start();
+    try {
+      await waitFor('the skipped recurrences', async () => (await engine.jobs('trim')).filter((j) => j.error === SKIP_REASON.editorClosed).length === 2);
+      const kept = await engine.jobs('trim');
+      assert.deepEqual(kept.map((j) => j.status), ['Skipped', 'Skipped']);
+      assert.deepEqual(fs.readdirSync(t.file('.singer/logs/trim')), [], 'the logs of the trimmed jobs are still there');
+    } finally {
+      scheduler.dispose();
+    }
+  });
+
+  it('a lock wait that runs out is a database error (exit 2, nothing written), naming the holder and what to do', async () => {
+    const t = tempWorkspace();
+    const paths = workspacePaths(t.dir);
+    fs.mkdirSync(paths.dir, { recursive: true });
+    const hung = spawn('sleep', ['600'], { detached: true, stdio: 'ignore' });
+    try {
+      await waitFor('the hung program', () => processStartTime(hung.pid!) !== undefined);
+      fs.writeFileSync(paths.dbLock, JSON.stringify({ pid: hung.pid, host: os.hostname(), start: processStartTime(hung.pid!), acquiredAt: '2026-01-01T00:00:00.000Z' }));
+      const store = new Store(paths, 300);
+      await assert.rejects(
+        store.update((db) => db.integrations.push()),
+        (err: Error & { exitCode?: number }) => {
+          assert.ok(err instanceof LockTimeoutError);
+          assert.equal(err.exitCode, 2);
+          assert.match(err.message, new RegExp(`the lock .*db\\.json\\.lock has been held by process ${hung.pid} since 2026-01-01T00:00:00\\.000Z.*so nothing was written; if that process is hung, end it`));
+          return true;
+        },
+      );
+      assert.equal(fs.existsSync(paths.database), false);
+      // A job's lock is never waited for: a held one is refused at once as busy (exit 4), see jobs.test.ts.
+      assert.equal(new FileLock(paths.jobLock('x')).tryAcquire().ok, true);
+    } finally {
+      hung.kill('SIGKILL');
+    }
   });
 });

@@ -6,8 +6,10 @@
  * when the holder goes away. Everything it decides is told through the engine's events.
  */
 import type { Engine } from '../engine';
+import { DiskError } from '../diskErrors';
 import { BusyError, errorMessage } from '../errors';
 import type { Disposable } from '../events';
+import { deleteLogs } from '../jobRecord';
 import { newJob, nextJobId, trimHistory } from '../jobs';
 import { FileLock, type LockInfo } from '../lock';
 import type { Database, Integration, Job } from '../model';
@@ -22,16 +24,29 @@ const STANDBY_CHECK_MS = 1000;
 const REPLAN_DEBOUNCE_MS = 150;
 /**
  * Timers count monotonic time, which stops while the computer sleeps: the wall clock is compared with
- * it this often, and a jump re-plans at once instead of when the old timer finally fires.
+ * it this often (one timer, no measurable CPU), and a jump re-plans at once instead of when the old
+ * timer finally fires (an hour late for an hourly job after a long sleep, a day for a daily one).
  */
 const CLOCK_CHECK_MS = 30_000;
 const CLOCK_JUMP_MS = 5_000;
 
+/** The two clocks the scheduler compares; injected by tests to make the computer "sleep". */
+export interface SchedulerClock {
+  /** Wall-clock time, epoch milliseconds (Date.now). */
+  wallMs(): number;
+  /** Monotonic time, which stops while the computer sleeps (performance.now). */
+  monoMs(): number;
+  /** How often the two are compared; CLOCK_CHECK_MS unless a test wants it sooner. */
+  checkEveryMs?: number;
+}
+
+const SYSTEM_CLOCK: SchedulerClock = { wallMs: () => Date.now(), monoMs: () => performance.now() };
+
 export interface SchedulerOptions {
   defaultFrequencyMs: number;
   catchUp: 'once' | 'skip';
-  /** Injected for tests; the real clock otherwise. */
-  now?: () => Date;
+  /** The real clocks unless given. */
+  clock?: SchedulerClock;
 }
 
 export class Scheduler {
@@ -40,6 +55,10 @@ export class Scheduler {
   private readonly nextRuns = new Map<string, Date | null>();
   /** Set when this scheduler becomes active: the next full plan is an activation (catch-up, rule 7). */
   private activationPending = false;
+  /** Set when the wall clock jumped ahead (the computer slept): the next full plan catches up as rule 7 says. */
+  private resumePending = false;
+  /** Both clocks at the last comparison. */
+  private clockBase = { wall: 0, mono: 0 };
   /** Integrations whose timer fired and that wait to be planned together. */
   private readonly due = new Set<string>();
   private defaultChangedAt: Date | null = null;
@@ -48,6 +67,8 @@ export class Scheduler {
   private debounce: NodeJS.Timeout | undefined;
   private subscriptions: Disposable[] = [];
   private holder: LockInfo | undefined;
+  /** Why the scheduler lock could not be made, as last told. */
+  private cannotRun: string | undefined;
   private planning: Promise<void> = Promise.resolve();
   private replanRequested = false;
   private active = false;
@@ -106,13 +127,29 @@ export class Scheduler {
     this.lock.release();
   }
 
+  private get clock(): SchedulerClock {
+    return this.options.clock ?? SYSTEM_CLOCK;
+  }
+
   private now(): Date {
-    return this.options.now?.() ?? new Date();
+    return new Date(this.clock.wallMs());
   }
 
   private tryBecomeActive(): void {
     if (this.stopped) return;
-    const got = this.lock.tryAcquire('scheduler');
+    let got: ReturnType<FileLock['tryAcquire']>;
+    try {
+      got = this.lock.tryAcquire('scheduler');
+    } catch (err) {
+      // A folder that may not be written (or a full disk) runs no scheduler here: it could record
+      // nothing. Said once; tried again every second in case it becomes writable.
+      const why = `scheduler: ${err instanceof DiskError ? err.rephrase('no scheduler can run here, so no job starts by itself').message : errorMessage(err)}`;
+      if (why !== this.cannotRun) this.engine.events.emit('error', why);
+      this.cannotRun = why;
+      this.standbyTimer ??= setInterval(() => this.tryBecomeActive(), STANDBY_CHECK_MS);
+      return;
+    }
+    this.cannotRun = undefined;
     if (!got.ok) {
       const changed = this.holder?.pid !== got.holder.pid;
       this.holder = got.holder;
@@ -136,20 +173,25 @@ export class Scheduler {
 
   /** A wall-clock jump (sleep, a clock change) is seen within CLOCK_CHECK_MS: one timer, almost no CPU. */
   private watchClock(): void {
-    let wall = Date.now();
-    let mono = performance.now();
-    this.clockTimer = setInterval(() => {
-      const w = Date.now();
-      const m = performance.now();
-      const drift = w - wall - (m - mono);
-      wall = w;
-      mono = m;
-      if (Math.abs(drift) > CLOCK_JUMP_MS) {
-        this.engine.events.emit('error', `the wall clock jumped ${Math.round(drift / 1000)} s (the computer slept, or the clock was set): re-planning every schedule`);
-        this.replanAll();
-      }
-    }, CLOCK_CHECK_MS);
+    this.clockBase = { wall: this.clock.wallMs(), mono: this.clock.monoMs() };
+    this.clockTimer = setInterval(() => this.checkClock(), this.clock.checkEveryMs ?? CLOCK_CHECK_MS);
     this.clockTimer.unref?.();
+  }
+
+  /**
+   * Compares the clocks; on a jump re-plans everything at once (true). A jump ahead means the
+   * computer slept: that plan records what was missed and catches up as rule 7 says.
+   */
+  private checkClock(): boolean {
+    const wall = this.clock.wallMs();
+    const mono = this.clock.monoMs();
+    const drift = wall - this.clockBase.wall - (mono - this.clockBase.mono);
+    this.clockBase = { wall, mono };
+    if (Math.abs(drift) <= CLOCK_JUMP_MS) return false;
+    this.engine.events.emit('error', `the wall clock jumped ${Math.round(drift / 1000)} s (the computer slept, or the clock was set): re-planning every schedule`);
+    if (drift > 0) this.resumePending = true;
+    this.replanAll();
+    return true;
   }
 
   requestReplan(): void {
@@ -206,6 +248,8 @@ export class Scheduler {
   private async planEverything(): Promise<void> {
     const db = await this.engine.read();
     const activation = this.activationPending;
+    const resumed = this.resumePending;
+    this.resumePending = false;
     const names = new Set(db.integrations.map((i) => i.name));
     for (const name of [...this.timers.keys()]) {
       if (!names.has(name)) {
@@ -217,16 +261,17 @@ export class Scheduler {
     // Not one after the other: 500 due integrations must not wait for each other's job start.
     // The store queues their writes; the engine's locks keep each integration to one job.
     await Promise.all(
-      db.integrations.map((it) => this.planOne(db, it, activation).catch((err: unknown) => this.failed(it.name, err))),
+      db.integrations.map((it) => this.planOne(db, it, activation, resumed).catch((err: unknown) => this.failed(it.name, err))),
     );
     this.activationPending = false;
   }
 
-  private async planOne(db: Database, it: Integration, activation: boolean): Promise<void> {
+  private async planOne(db: Database, it: Integration, activation: boolean, resumed = false): Promise<void> {
     const p = plan(
       planInputFor(db, it, {
         now: this.now(),
         activation,
+        resumed,
         catchUp: this.options.catchUp,
         defaultFrequencyMs: this.options.defaultFrequencyMs,
         defaultChangedAt: this.defaultChangedAt,
@@ -256,6 +301,7 @@ export class Scheduler {
   }
 
   private async recordSkipped(name: string, p: Plan): Promise<void> {
+    let removed: Job[] = [];
     const recorded = await this.engine.store.update((db, histories) => {
       if (!db.integrations.some((i) => i.name === name)) return [];
       const out: Job[] = [];
@@ -275,9 +321,11 @@ export class Scheduler {
         history.push(job);
         out.push(job);
       }
-      trimHistory(history, this.engine.logRetention);
+      removed = trimHistory(history, this.engine.logRetention);
       return out;
     });
+    // Skipped entries count against the history kept: the logs of the jobs they pushed out go too.
+    deleteLogs(this.engine.paths, removed);
     for (const j of recorded) this.engine.events.emit('jobSkipped', j);
     if (recorded.length) this.engine.events.emit('changed');
   }
@@ -299,7 +347,8 @@ export class Scheduler {
       name,
       setTimeout(() => {
         this.timers.delete(name);
-        this.replanOne(name);
+        // Woken from sleep before the clock check ran: everything is re-planned as after a sleep.
+        if (!this.checkClock()) this.replanOne(name);
       }, delay),
     );
   }

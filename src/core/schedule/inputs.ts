@@ -6,6 +6,8 @@ import { resolveSchedule } from './resolve';
 export interface PlanContext {
   now: Date;
   activation: boolean;
+  /** The first plan after the wall clock jumped (the computer slept): see PlanInput.resumed. */
+  resumed?: boolean;
   catchUp: 'once' | 'skip';
   defaultFrequencyMs: number;
   /** When the workspace default frequency last changed, for integrations that follow it. */
@@ -31,6 +33,7 @@ export function planInputFor(db: Database, it: Integration, ctx: PlanContext): P
     paused: it.paused,
     now: ctx.now,
     activation: ctx.activation,
+    resumed: ctx.resumed ?? false,
     catchUp: ctx.catchUp,
     changedAt,
   };

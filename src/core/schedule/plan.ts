@@ -18,6 +18,13 @@ export interface PlanInput {
   now: Date;
   /** true on the first plan of a scheduler that just became active (activation, or a standby taking over): recurrences due before now were missed because no scheduler ran (rule 7). */
   activation: boolean;
+  /**
+   * true on the first plan after the scheduler saw the wall clock jump ahead of its timers (the
+   * computer slept): recurrences due before now were missed because the scheduler was suspended.
+   * They are handled as on activation (rule 7: recorded as Skipped, one catch-up job as `catchUp`
+   * says), with the reason SKIP_REASON.suspended.
+   */
+  resumed?: boolean;
   catchUp: 'once' | 'skip';
   /**
    * When the integration was last unpaused or its schedule last changed (omit when that was before
@@ -108,10 +115,10 @@ export function plan(input: PlanInput): Plan {
 
   let start: Plan['start'];
   let recorded: Pick<Plan, 'skipped' | 'omitted'>;
-  const missed = activation ? grid.newest(owedAfter, t, keep) : null;
+  const missed = activation || input.resumed ? grid.newest(owedAfter, t, keep) : null;
   if (missed && missed.runs.length > 0) {
     // Rule 7: nothing ran over these; record them all, and catch up once if the user wants that.
-    recorded = skippedFrom(missed, SKIP_REASON.editorClosed);
+    recorded = skippedFrom(missed, activation ? SKIP_REASON.editorClosed : SKIP_REASON.suspended);
     start = catchUp === 'once' ? 'catch-up' : null;
   } else {
     // The newest due recurrence runs now. Older ones could only be due together with it if the

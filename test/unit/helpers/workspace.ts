@@ -5,6 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../../src/cli';
 import type { Io } from '../../../src/cli/output';
+import type { Database } from '../../../src/core/model';
+import { workspacePaths } from '../../../src/core/paths';
+import { Store, type Histories } from '../../../src/core/store';
 
 export const REPO = path.resolve(__dirname, '../../..');
 export const FIXTURES = path.join(REPO, 'test/fixtures');
@@ -100,6 +103,20 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   }
 }
 
+/**
+ * Whether a process still runs: alive and not a zombie. A process whose parent died is reaped by
+ * whatever runs as pid 1, which in a container may take its time; a zombie runs nothing.
+ */
+export function processRunning(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
 export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -121,4 +138,12 @@ export async function addFixture(ws: Workspace, name: string, tapConfig: Record<
 
 export function ids(records: unknown[]): number[] {
   return records.map((r) => (r as { id: number }).id);
+}
+
+/**
+ * Changes the database as a runner or another version would have left it, through the store (which
+ * keeps db.json's summary of each history true), for tests that set up such a state by hand.
+ */
+export async function editDatabase(ws: Workspace, change: (db: Database, histories: Histories) => void): Promise<void> {
+  await new Store(workspacePaths(ws.dir)).update(change);
 }
