@@ -237,3 +237,24 @@ export function readDatabase(dbFile) {
   }
   return { ...db, jobs };
 }
+
+/**
+ * The machine's CPU counters (Linux /proc/stat, in clock ticks), or null elsewhere: `steal` is time
+ * the hypervisor gave other virtual machines, the noise a shared machine adds to every figure.
+ */
+export function cpuCounters() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), idle: f[3] + (f[4] ?? 0), steal: f[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** How noisy the machine was between two cpuCounters() readings, as a note for a section. */
+export function noiseNote(before, after) {
+  if (!before || !after || after.total <= before.total) return null;
+  const total = after.total - before.total;
+  const steal = (100 * (after.steal - before.steal)) / total;
+  return `machine: ${steal.toFixed(1)} % of CPU time went to other virtual machines during this section (steal)`;
+}

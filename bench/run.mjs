@@ -22,7 +22,7 @@
 // Exit code: 0, or 1 when a section reported a failure, 2 on bad options.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderTable, resolvePython, killStarted } from './lib.mjs';
+import { renderTable, resolvePython, killStarted, cpuCounters, noiseNote } from './lib.mjs';
 import * as relay from './relay.mjs';
 import * as scheduler from './scheduler.mjs';
 import * as editor from './editor.mjs';
@@ -141,12 +141,15 @@ for (const section of SECTIONS) {
   if (opts.only.length && !opts.only.includes(section.name)) continue;
   if (stopping) break;
   let res;
+  const before = cpuCounters();
   try {
     res = await section.run(ctx);
   } catch (err) {
     res = { title: section.title, columns: [], rows: [], notes: [], failures: [`${section.name}: ${err.stack ?? err}`] };
   }
   ctx.progress('');
+  const noise = noiseNote(before, cpuCounters());
+  if (noise) res.notes.push(noise);
   results.push({ section: section.name, ...res });
   if (res.failures.length) failed = true;
   if (!opts.json) {

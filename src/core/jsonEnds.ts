@@ -39,6 +39,8 @@ export class MessageEnds {
   unread = false;
   /** The line is not what a JSON object looks like here: JSON.parse decides. */
   odd = false;
+  /** Where the backward read stopped at a nested value's closing brace or bracket, else -1. */
+  nestedClose = -1;
   /** Set by the string scanners: whether the string just found holds a backslash. */
   private escaped = false;
 
@@ -46,6 +48,7 @@ export class MessageEnds {
     this.typeStart = this.typeEnd = this.streamStart = this.streamEnd = -1;
     this.typeEscaped = this.streamEscaped = false;
     this.unread = this.odd = false;
+    this.nestedClose = -1;
   }
 
   /** The members of the object opening at buf[open], from the front, up to `limit` (exclusive). */
@@ -102,6 +105,7 @@ export class MessageEnds {
         valueStart = q + 1;
         i = skipBack(buf, q - 1, floor);
       } else if (c === CLOSE || c === CLOSE_ARRAY) {
+        this.nestedClose = i;
         return this.stop(false);
       } else {
         // A number, true, false or null: none holds a colon.

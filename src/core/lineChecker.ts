@@ -12,6 +12,8 @@
  *   "type": "RECORD"}`) is read as tokens from both ends of the line: the top-level keys before the
  *   first nested value and after the last one. The record itself, which may hold any bytes, a field
  *   named "type" or strings full of braces and quotes, is never read;
+ *   The end of such a line is then kept as a template (tailTemplate.ts): the next line that ends the
+ *   same way, but for a timestamp or a number, is settled by comparing 4 bytes at a time;
  * - whatever that does not settle (an escaped key, a layout with nested values around "type"), and
  *   every message that is not a RECORD (SCHEMA, STATE, …, which are few), goes through JSON.parse.
  *
@@ -19,6 +21,7 @@
  */
 
 import { MessageEnds } from './jsonEnds';
+import { TailTemplate } from './tailTemplate';
 
 const NL = 0x0a;
 const OPEN = 0x7b; // {
@@ -59,27 +62,41 @@ class StreamTable {
   private readonly buckets: Array<Array<{ bytes: Buffer; entry: StreamCount }>> = Array.from({ length: 256 }, () => []);
   private lastBytes: Buffer = Buffer.alloc(0);
   private last: StreamCount | null = null;
+  private prevBytes: Buffer = Buffer.alloc(0);
+  private prev: StreamCount | null = null;
 
   /** The stream whose name is buf[a, b) (no escapes in it). */
   byBytes(buf: Buffer, a: number, b: number): StreamCount {
     const len = b - a;
     const last = this.lastBytes;
     if (this.last !== null && last.length === len && equalBytes(buf, a, last)) return this.last;
+    // Two streams that alternate (a parent and its children) are both found here.
+    const prev = this.prevBytes;
+    if (this.prev !== null && prev.length === len && equalBytes(buf, a, prev)) {
+      this.prevBytes = last;
+      this.lastBytes = prev;
+      const e = this.prev;
+      this.prev = this.last;
+      this.last = e;
+      return e;
+    }
     // The last bytes tell names apart best (stream_001, stream_002, …; users, orders).
     let h = len;
     for (let i = Math.max(a, b - 4); i < b; i++) h = (h * 31 + buf[i]!) | 0;
     h &= 255;
     const bucket = this.buckets[h]!;
     for (const e of bucket) {
-      if (e.bytes.length === len && equalBytes(buf, a, e.bytes)) {
-        this.lastBytes = e.bytes;
-        this.last = e.entry;
-        return e.entry;
-      }
+      if (e.bytes.length === len && equalBytes(buf, a, e.bytes)) return this.remember(e.bytes, e.entry);
     }
     const bytes = Buffer.from(buf.subarray(a, b));
     const entry = this.byName1(bytes.toString('utf8'));
     bucket.push({ bytes, entry });
+    return this.remember(bytes, entry);
+  }
+
+  private remember(bytes: Buffer, entry: StreamCount): StreamCount {
+    this.prevBytes = this.lastBytes;
+    this.prev = this.last;
     this.lastBytes = bytes;
     this.last = entry;
     return entry;
@@ -120,6 +137,13 @@ export class LineChecker {
   private headStream: StreamCount | null = null;
   private prevStream: StreamCount | null = null;
   private prefixWords = new Uint32Array(0);
+  /** The ends of the last two RECORDs read from their end (two: taps that alternate shapes), newest first. */
+  private tail: TailTemplate | null = null;
+  private prevTail: TailTemplate | null = null;
+  /** Lines the newest template has settled, and the line before which no template is learnt. */
+  private tailHits = 0;
+  private learnAfter = 0;
+  private learnPause = 1;
 
   /** The counts so far, as a new object. */
   records(): Record<string, number> {
@@ -136,7 +160,7 @@ export class LineChecker {
     for (;;) {
       const nl = buf.indexOf(NL, s);
       if (nl < 0 || nl >= end) return s;
-      if (!this.sameHead(buf, view, s, nl) && !this.fastRecord(buf, view, s, nl) && !this.checkLine(buf, s, nl)) return s;
+      if (!this.sameHead(buf, view, s, nl) && !this.fastRecord(buf, view, s, nl) && !this.sameTail(buf, view, s, nl) && !this.checkLine(buf, s, nl)) return s;
       s = nl + 1;
     }
   }
@@ -182,6 +206,31 @@ export class LineChecker {
     const stream = this.streams.byBytes(buf, a, q);
     stream.count++;
     this.useHead(stream, buf, s, q + 1);
+    return true;
+  }
+
+  /**
+   * A RECORD whose line ends as one of the last two read from their end (sorted keys): counted by
+   * comparing its end with the template, its stream looked up only when its name's bytes differ.
+   */
+  private sameTail(buf: Buffer, view: DataView, s: number, nl: number): boolean {
+    let t = this.tail;
+    if (t === null || buf[s] !== OPEN) return false;
+    let last = nl - 1;
+    while (buf[last] === SPACE || buf[last] === CR || buf[last] === TAB) last--;
+    if (buf[last] !== CLOSE) return false;
+    let name = t.match(buf, view, s, last);
+    if (name < 0) {
+      const p = this.prevTail;
+      if (p === null) return false;
+      name = p.match(buf, view, s, last);
+      if (name < 0) return false;
+      this.prevTail = t;
+      this.tail = t = p;
+    }
+    this.lines++;
+    this.tailHits++;
+    this.streams.byBytes(buf, name, t.nameEnd(last)).count++;
     return true;
   }
 
@@ -251,10 +300,12 @@ export class LineChecker {
     const e = this.ends;
     e.reset();
     e.forward(buf, first, last + 1);
+    const fromFront = e.typeStart >= 0 || e.streamStart >= 0;
     if (e.unread && !e.odd && (e.typeStart < 0 || e.streamStart < 0)) e.backward(buf, first, last);
     if (!e.odd && e.typeStart >= 0 && !e.typeEscaped && e.streamStart >= 0 && sameWord(buf, e.typeStart, e.typeEnd, RECORD)) {
       const stream = this.count(buf, e.streamStart, e.streamEnd, e.streamEscaped);
       if (first === start) this.learnPrefix(buf, start, end, stream);
+      if (first === start && !fromFront && e.nestedClose >= 0 && !e.streamEscaped) this.learnTail(buf, e, last);
       return true;
     }
     // Other messages (SCHEMA, STATE, …) are few, and odd layouts rare: parse them properly.
@@ -295,6 +346,23 @@ export class LineChecker {
         return;
       }
     }
+  }
+
+  /**
+   * A RECORD read from its end (both "type" and "stream" after the record) makes its end a template.
+   * A tap whose ends keep changing shape would have one learnt per line, for nothing: a template that
+   * settled few lines doubles the pause before the next is learnt, so such a tap costs what reading
+   * token by token costs.
+   */
+  private learnTail(buf: Buffer, e: MessageEnds, last: number): void {
+    if (this.lines < this.learnAfter) return;
+    const t = TailTemplate.learn(buf, e.nestedClose, last, e.typeStart, e.streamStart, e.streamEnd);
+    if (t === null) return;
+    this.learnPause = this.tail === null || this.tailHits >= 16 ? 1 : Math.min(this.learnPause * 2, 4096);
+    this.learnAfter = this.lines + this.learnPause;
+    this.tailHits = 0;
+    this.prevTail = this.tail;
+    this.tail = t;
   }
 
   private fail(lineNumber: number, bytes: Buffer, reason: string): false {

@@ -184,3 +184,42 @@ describe('every layout a tap writes: counts per stream equal JSON.parse of every
     });
   }
 });
+
+describe('the end of a sorted-keys line kept as a template (the next line compared 4 bytes at a time)', () => {
+  async function counts(lines: string[]): Promise<RelayResult> {
+    const text = `${lines.join('\n')}\n`;
+    const { result, forwarded } = await relay([Buffer.from(text)]);
+    assert.equal(result.badLine, null);
+    assert.equal(forwarded.toString(), text);
+    assert.deepEqual(result.records, reference(text));
+    return result;
+  }
+
+  it('a new timestamp, version and same-length stream name on every line: still read from the template, counted right', async () => {
+    const rand = prng(5);
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const stream = `stream_${String(Math.floor(rand() * 100)).padStart(3, '0')}`;
+      const ts = `2026-11-30T05:${String(Math.floor(rand() * 60)).padStart(2, '0')}:51.${String(Math.floor(rand() * 1e6)).padStart(6, '0')}Z`;
+      lines.push(`{"record": {"id": ${i}}, "stream": "${stream}", "time_extracted": "${ts}", "type": "RECORD", "version": ${1700000000 + Math.floor(rand() * 100)}}`);
+    }
+    const result = await counts(lines);
+    assert.equal(result.parsedLines, 0);
+  });
+
+  for (const [what, template, line] of [
+    // Same length as the template's end, but a quote or backslash moves where strings end.
+    ['an escaped quote in a timestamp', '"time_extracted": "2026-01-01T00:00:00Z"', '"time_extracted": "2026-01-01T00:00\\"0Z"'],
+    ['a second "stream" hidden where a string was', '"note": "xxxxxxxxxxxxxxxxx"', '"note": "x", "stream": "zz"'],
+    // Same length, but a key or the type's value differs: not a RECORD of stream ab.
+    ['a "type" that is not RECORD', '"type": "RECORD"', '"type": "RECORX"'],
+    ['a key that is not "stream"', '"stream": "ab"', '"streaM": "ab"'],
+  ] as const) {
+    it(`a line whose end differs from the template only in length-keeping bytes is read properly: ${what}`, async () => {
+      const base = '{"record": {"id": 1}, "stream": "ab", "note": "xxxxxxxxxxxxxxxxx", "time_extracted": "2026-01-01T00:00:00Z", "type": "RECORD"}';
+      const odd = base.replace(template, line);
+      assert.equal(odd.length, base.length);
+      await counts([base, base, odd, base]);
+    });
+  }
+});

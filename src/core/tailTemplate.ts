@@ -1,0 +1,136 @@
+/**
+ * The end of a RECORD line whose "type" and "stream" come after the record (sorted keys: Go, Rust and
+ * `sort_keys=True` taps), kept as a template so the next line of the same shape is settled by
+ * comparing its end 4 bytes at a time instead of reading it token by token (~3× less CPU a line).
+ *
+ * The template is the bytes from the record's closing brace to the line's last `}`, with a hole
+ * where the stream name is, so one template serves every stream:
+ * `}, "stream": "` · NAME · `", "time_extracted": "2026-11-30T05:23:51.350439Z", "type": "RECORD"}`.
+ * A line matches when its end has the same bytes around a name without quotes or backslashes, except
+ * inside other string values (a new timestamp) and digits of numbers (`"version": 17…`). A byte that
+ * differs there may not be a quote, a backslash or a control character: those are the only bytes
+ * that could move where a string starts or ends. So a matching end is read, token by token, exactly
+ * as the template was: the same keys at the same places, "type" still "RECORD", the name in the hole.
+ */
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const SPACE = 0x20;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** What may differ at a position: nothing (0, the mask's default), string content, or a digit. */
+const TEXT = 1;
+const DIGIT = 2;
+
+/** Longer ends are rare and cheap enough to read token by token. */
+const MAX_BYTES = 512;
+/** A stream name longer than this is read token by token. */
+const MAX_NAME = 256;
+
+/** Bytes that must match, but for the positions the mask lets vary. */
+class Part {
+  readonly words: Uint32Array;
+  constructor(
+    readonly bytes: Buffer,
+    readonly mask: Uint8Array,
+  ) {
+    this.words = new Uint32Array(bytes.length >> 2);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = bytes.readUInt32LE(i * 4);
+  }
+
+  /** Whether buf holds these bytes at `at`. */
+  matches(buf: Buffer, view: DataView, at: number): boolean {
+    const words = this.words;
+    for (let w = 0; w < words.length; w++) {
+      if (view.getUint32(at + 4 * w, true) !== words[w] && !this.fits(buf, at, 4 * w, 4 * w + 4)) return false;
+    }
+    const tail = words.length * 4;
+    return tail === this.bytes.length || this.fits(buf, at, tail, this.bytes.length);
+  }
+
+  /** Positions [from, to) where some byte differs: each difference must be one the mask allows. */
+  private fits(buf: Buffer, at: number, from: number, to: number): boolean {
+    for (let i = from; i < to; i++) {
+      const c = buf[at + i]!;
+      if (c === this.bytes[i]) continue;
+      const kind = this.mask[i];
+      if (kind === TEXT) {
+        if (c === QUOTE || c === BACKSLASH || c < SPACE) return false;
+      } else if (kind === DIGIT) {
+        if (c < DIGIT_0 || c > DIGIT_9) return false;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+}
+
+export class TailTemplate {
+  private constructor(
+    /** From the record's closing brace through the name's opening quote. */
+    private readonly before: Part,
+    /** From the name's closing quote through the line's closing brace. */
+    private readonly after: Part,
+  ) {}
+
+  /**
+   * Learns the end of buf's line from `close` (the record's closing brace or bracket) to `last` (the
+   * line's closing brace), whose "type" value starts at buf[typeFrom] and stream name is
+   * buf[streamFrom, streamTo); null when the end holds a backslash or is long.
+   */
+  static learn(buf: Buffer, close: number, last: number, typeFrom: number, streamFrom: number, streamTo: number): TailTemplate | null {
+    const n = last - close + 1;
+    if (n - (streamTo - streamFrom) > MAX_BYTES || streamFrom <= close || typeFrom <= close) return null;
+    const bytes = buf.subarray(close, last + 1);
+    const mask = new Uint8Array(n);
+    for (let i = 1; i < n; i++) {
+      const c = bytes[i]!;
+      if (c === BACKSLASH) return null;
+      if (c === QUOTE) {
+        const end = bytes.indexOf(QUOTE, i + 1);
+        if (end < 0) return null;
+        if (bytes.subarray(i + 1, end).includes(BACKSLASH)) return null;
+        // A key (followed by a colon) and the "type" value are fixed; other string values vary.
+        let after = end + 1;
+        while (bytes[after] === SPACE) after++;
+        const isKey = bytes[after] === COLON;
+        const isType = close + i + 1 === typeFrom;
+        if (!isKey && !isType) mask.fill(TEXT, i + 1, end);
+        i = end;
+      } else if (c >= DIGIT_0 && c <= DIGIT_9) {
+        mask[i] = DIGIT;
+      }
+    }
+    const from = streamFrom - close;
+    const to = streamTo - close;
+    return new TailTemplate(new Part(Buffer.from(bytes.subarray(0, from)), mask.slice(0, from)), new Part(Buffer.from(bytes.subarray(to)), mask.slice(to)));
+  }
+
+  /**
+   * Where the stream name of the line starting at `s` and closing at buf[last] begins, when the line
+   * ends as the template does (it ends before `nameEnd(last)`); else -1.
+   */
+  match(buf: Buffer, view: DataView, s: number, last: number): number {
+    const close = this.nameEnd(last);
+    if (close <= s || !this.after.matches(buf, view, close)) return -1;
+    const floor = Math.max(s, close - MAX_NAME);
+    let open = close - 1;
+    for (; open > floor; open--) {
+      const c = buf[open]!;
+      if (c === QUOTE) break;
+      if (c === BACKSLASH || c < SPACE) return -1; // an escaped name: read token by token
+    }
+    if (buf[open] !== QUOTE) return -1;
+    const at = open + 1 - this.before.bytes.length;
+    if (at <= s || !this.before.matches(buf, view, at)) return -1;
+    return open + 1;
+  }
+
+  /** The index of the name's closing quote in a line closing at buf[last]. */
+  nameEnd(last: number): number {
+    return last + 1 - this.after.bytes.length;
+  }
+}
