@@ -142,6 +142,10 @@ describe('running the demo in the browser', function () {
     const log = readFileSync(join(demo, ended.logFile), 'utf8');
     assert.match(log, /VS Code is closing this window: stopping the extraction/);
     assert.match(log, /state saved to/);
+    // The reloaded window shows the stopped job like any other: its log in the tree, the status bar idle.
+    await wb.statusbar.getByText(/Singer: next/).waitFor({ timeout: 30_000 });
+    await wb.expand('demo');
+    await wb.tree.locator('.monaco-list-row[aria-level="2"]', { hasText: `#${Number(running.id)} Cancelled` }).first().waitFor({ timeout: 30_000 });
     await wb.shot('after-reload');
   });
 });
