@@ -372,14 +372,16 @@ export class LineChecker {
   }
 }
 
-/** Whether the line at buf[s, nl) starts with the stream's head (compared 4 bytes at a time). */
+/** Whether the line at buf[s, nl) starts with the stream's head (compared 4 bytes at a time, from its end). */
 function startsWithHead(buf: Buffer, view: DataView, s: number, nl: number, stream: StreamCount): boolean {
   const head = stream.head!;
   const hl = head.length;
   if (nl - s <= hl) return false;
+  // Heads of the same layout differ only at their end, in the name: compare the end first.
   const words = stream.headWords;
-  for (let i = 0; i < words.length; i++) if (view.getUint32(s + 4 * i, true) !== words[i]) return false;
-  for (let i = words.length * 4; i < hl; i++) if (buf[s + i] !== head[i]) return false;
+  const n = words.length;
+  for (let i = n * 4; i < hl; i++) if (buf[s + i] !== head[i]) return false;
+  for (let i = n - 1; i >= 0; i--) if (view.getUint32(s + 4 * i, true) !== words[i]) return false;
   return true;
 }
 
