@@ -76,6 +76,18 @@ export async function run(ctx) {
             `the programs ${p.programs.toFixed(0)} · the CLI after they exited ${p.after.toFixed(0)}; the raw pipe: ${median(small.raw).toFixed(0)}`,
         );
       }
+      // Node reads NODE_EXTRA_CA_CERTS before any of our code runs; some machines set it (this one
+      // does), most users' do not. The same job without it says what Node's start costs here.
+      if (process.env.NODE_EXTRA_CA_CERTS && !ctx.stopped()) {
+        const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+        const plain = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, true, env);
+        if (!plain.error && plain.phases) {
+          notes.push(
+            `this machine sets NODE_EXTRA_CA_CERTS, which Node reads as it starts; without it: ${(1 / plain.wholeCli).toFixed(2)}× the raw pipe, ` +
+              `Node starting ${plain.phases.node.toFixed(0)} ms, the CLI before the programs ${plain.phases.before.toFixed(0)} ms, the programs ${plain.phases.programs.toFixed(0)} ms`,
+          );
+        }
+      }
     }
   }
   return {
@@ -88,11 +100,11 @@ export async function run(ctx) {
   };
 }
 
-async function compare(ctx, layout, records, runs, progress, phases = false) {
+async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined) {
   const tap = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', layout];
   const sink = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
   const a = rawPipe(tap, sink, records);
-  const b = engine(ctx, tap, sink, records, phases ? ['-r', path.join(ctx.root, 'bench/phases.cjs')] : []);
+  const b = engine(ctx, tap, sink, records, phases ? ['-r', path.join(ctx.root, 'bench/phases.cjs')] : [], env);
   try {
     await a.setup();
     await b.setup();

@@ -175,7 +175,7 @@ export function rawPipe(tapArgv, sinkArgv, records) {
   };
 }
 
-export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = []) {
+export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = [], env = undefined) {
   const cli = path.join(ctx.root, 'dist/cli.js');
   let ws = null;
   const cliArgv = (...args) => [process.execPath, ...nodeArgs, cli, '--workspace', ws, ...args];
@@ -195,7 +195,7 @@ export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = []) {
       return null;
     },
     async measure() {
-      const res = await runTimed(cliArgv('run', 'bench'), { pollRss: true });
+      const res = await runTimed(cliArgv('run', 'bench'), { pollRss: true, env });
       if (res.code !== 0) {
         throw new Error(`\`singer-replication run bench\` exited ${res.code ?? res.signal}: ${tail(res.stderr + res.stdout, 3)}`);
       }
