@@ -69,10 +69,10 @@ class StreamTable {
   byBytes(buf: Buffer, a: number, b: number): StreamCount {
     const len = b - a;
     const last = this.lastBytes;
-    if (this.last !== null && last.length === len && equalBytes(buf, a, last)) return this.last;
+    if (this.last !== null && last.length === len && sameFromEnd(buf, a, last)) return this.last;
     // Two streams that alternate (a parent and its children) are both found here.
     const prev = this.prevBytes;
-    if (this.prev !== null && prev.length === len && equalBytes(buf, a, prev)) {
+    if (this.prev !== null && prev.length === len && sameFromEnd(buf, a, prev)) {
       this.prevBytes = last;
       this.lastBytes = prev;
       const e = this.prev;
@@ -86,7 +86,7 @@ class StreamTable {
     h &= 255;
     const bucket = this.buckets[h]!;
     for (const e of bucket) {
-      if (e.bytes.length === len && equalBytes(buf, a, e.bytes)) return this.remember(e.bytes, e.entry);
+      if (e.bytes.length === len && sameFromEnd(buf, a, e.bytes)) return this.remember(e.bytes, e.entry);
     }
     const bytes = Buffer.from(buf.subarray(a, b));
     const entry = this.byName1(bytes.toString('utf8'));
@@ -406,6 +406,12 @@ function notAnObject(buf: Buffer, start: number, end: number): string {
   } catch {
     return 'it is not valid JSON';
   }
+}
+
+/** Whether buf holds the name's bytes at `at` (as long as the caller checked): compared from the end, where names of one tap differ (stream_001, stream_002). */
+function sameFromEnd(buf: Buffer, at: number, name: Buffer): boolean {
+  for (let i = name.length - 1; i >= 0; i--) if (buf[at + i] !== name[i]) return false;
+  return true;
 }
 
 function equalBytes(buf: Buffer, at: number, p: Buffer): boolean {
