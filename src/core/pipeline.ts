@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { joinCommand } from './argv';
+import { describeExit, exited, spawned, type Exit } from './childExit';
 import { onLines, type LogWriter } from './logfile';
 import { exitCodeOf, signalGroup } from './process';
 import { Relay, type BadLine } from './relay';
@@ -294,34 +295,6 @@ export class Pipeline {
       runMs: bothExitedAt - startedAt,
     };
   }
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-function exited(child: ChildProcess): Promise<Exit> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve({ code: child.exitCode, signal: child.signalCode });
-      return;
-    }
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
-/** Resolves null once the process runs, or the error message when it could not be spawned. */
-function spawned(child: ChildProcess): Promise<string | null> {
-  return new Promise((resolve) => {
-    child.once('spawn', () => resolve(null));
-    child.once('error', (err) => resolve(err.message));
-  });
-}
-
-export function describeExit(e: Exit): string {
-  const code = exitCodeOf(e.code, e.signal);
-  return e.signal ? `killed by ${e.signal}, exit code ${code}` : `exit code ${code}`;
 }
 
 function parseState(line: string): Record<string, unknown> | null {

@@ -13,6 +13,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { joinCommand } from './argv';
+import { describeExit, exited, spawned, type Exit } from './childExit';
 import { classifyStderr, onLines, type LogWriter } from './logfile';
 import type { Integration } from './model';
 import { exitCodeOf } from './process';
@@ -70,11 +71,6 @@ export function mapperNameOf(argv: readonly string[]): string {
     if (argv[1] && !argv[1].startsWith('-')) return base(argv[1]);
   }
   return first || 'mapper';
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 /**
@@ -175,8 +171,8 @@ export class MapperChain {
       exits.push(
         exited(child).then((r) => {
           const code = exitCodeOf(r.code, r.signal);
-          if (code !== 0) this.fail(i, `failed (${describe(r)})`);
-          else if (!this.inputDone[i]) this.fail(i, `exited (${describe(r)}) before the end of its input`);
+          if (code !== 0) this.fail(i, `failed (${describeExit(r)})`);
+          else if (!this.inputDone[i]) this.fail(i, `exited (${describeExit(r)}) before the end of its input`);
           return r;
         }),
       );
@@ -202,33 +198,11 @@ export class MapperChain {
       );
     }
     const [exitResults, relayResults] = await Promise.all([Promise.all(exits), Promise.all(relays), Promise.all(stderr)]);
-    exitResults.forEach((r, i) => log.runner(`mapper ${this.stages[i]!.name} ended (${describe(r)})`));
+    exitResults.forEach((r, i) => log.runner(`mapper ${this.stages[i]!.name} ended (${describeExit(r)})`));
     return {
       exitCodes: exitResults.map((r) => exitCodeOf(r.code, r.signal)),
       records: relayResults[n - 1]!.records,
       failure: this.failure,
     };
   }
-}
-
-function describe(e: Exit): string {
-  const code = exitCodeOf(e.code, e.signal);
-  return e.signal ? `killed by ${e.signal}, exit code ${code}` : `exit code ${code}`;
-}
-
-function exited(child: ChildProcess): Promise<Exit> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve({ code: child.exitCode, signal: child.signalCode });
-      return;
-    }
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
-
-function spawned(child: ChildProcess): Promise<string | null> {
-  return new Promise((resolve) => {
-    child.once('spawn', () => resolve(null));
-    child.once('error', (err) => resolve(err.message));
-  });
 }
