@@ -179,7 +179,7 @@ export class LineChecker {
       this.prevStream = last;
       this.headStream = stream;
     }
-    if (stream === null || !endsObject(buf, nl)) return false; // checkLine says why a line does not end with }
+    if (stream === null || closingBrace(buf, nl) < 0) return false; // checkLine says why a line does not end with }
     this.lines++;
     stream.count++;
     return true;
@@ -201,7 +201,7 @@ export class LineChecker {
       if (c === QUOTE) break;
       if (c === BACKSLASH) return false; // an escaped name: decoded by checkLine
     }
-    if (q >= nl || !endsObject(buf, nl)) return false;
+    if (q >= nl || closingBrace(buf, nl) < 0) return false;
     this.lines++;
     const stream = this.streams.byBytes(buf, a, q);
     stream.count++;
@@ -211,14 +211,13 @@ export class LineChecker {
 
   /**
    * A RECORD whose line ends as one of the last two read from their end (sorted keys): counted by
-   * comparing its end with the template, its stream looked up only when its name's bytes differ.
+   * comparing its end with the template, its stream found by the name in the template's hole.
    */
   private sameTail(buf: Buffer, view: DataView, s: number, nl: number): boolean {
     let t = this.tail;
     if (t === null || buf[s] !== OPEN) return false;
-    let last = nl - 1;
-    while (buf[last] === SPACE || buf[last] === CR || buf[last] === TAB) last--;
-    if (buf[last] !== CLOSE) return false;
+    const last = closingBrace(buf, nl);
+    if (last < 0) return false;
     let name = t.match(buf, view, s, last);
     if (name < 0) {
       const p = this.prevTail;
@@ -385,12 +384,11 @@ function startsWithHead(buf: Buffer, view: DataView, s: number, nl: number, stre
   return true;
 }
 
-/** Whether the line ending at buf[nl] ends with `}` (trailing spaces and a CR allowed). */
-function endsObject(buf: Buffer, nl: number): boolean {
+/** The index of the `}` that ends the line whose newline is buf[nl] (trailing spaces and a CR allowed), or -1. */
+function closingBrace(buf: Buffer, nl: number): number {
   let l = nl - 1;
-  let c = buf[l];
-  while (c === SPACE || c === CR || c === TAB) c = buf[--l];
-  return c === CLOSE;
+  while (buf[l] === SPACE || buf[l] === CR || buf[l] === TAB) l--;
+  return buf[l] === CLOSE ? l : -1;
 }
 
 function sameWord(buf: Buffer, a: number, b: number, word: Buffer): boolean {
