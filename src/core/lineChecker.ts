@@ -50,6 +50,13 @@ class StreamCount {
   head: Buffer | null = null;
   headWords = new Uint32Array(0);
   headPrefix: Buffer | null = null;
+  /**
+   * The stream that came after this one last time it changed. Taps repeat their order (round-robin
+   * over tables, a parent then its children), so the next line is most often that stream's.
+   */
+  next: StreamCount | null = null;
+  /** The name's bytes in a line, once it has been found by them (an escaped name has none). */
+  bytes: Buffer | null = null;
   constructor(readonly name: string) {}
 }
 
@@ -70,6 +77,11 @@ class StreamTable {
     const len = b - a;
     const last = this.lastBytes;
     if (this.last !== null && last.length === len && sameFromEnd(buf, a, last)) return this.last;
+    const next = this.last?.next;
+    if (next) {
+      const bytes = next.bytes;
+      if (bytes !== null && bytes.length === len && sameFromEnd(buf, a, bytes)) return this.remember(bytes, next);
+    }
     // Two streams that alternate (a parent and its children) are both found here.
     const prev = this.prevBytes;
     if (this.prev !== null && prev.length === len && sameFromEnd(buf, a, prev)) {
@@ -86,11 +98,18 @@ class StreamTable {
     h &= 255;
     const bucket = this.buckets[h]!;
     for (const e of bucket) {
-      if (e.bytes.length === len && sameFromEnd(buf, a, e.bytes)) return this.remember(e.bytes, e.entry);
+      if (e.bytes.length === len && sameFromEnd(buf, a, e.bytes)) return this.follow(e.bytes, e.entry);
     }
     const bytes = Buffer.from(buf.subarray(a, b));
     const entry = this.byName1(bytes.toString('utf8'));
     bucket.push({ bytes, entry });
+    entry.bytes ??= bytes;
+    return this.follow(bytes, entry);
+  }
+
+  /** Remembers `entry` as the stream that follows the last one, then as the last one. */
+  private follow(bytes: Buffer, entry: StreamCount): StreamCount {
+    if (this.last !== null) this.last.next = entry;
     return this.remember(bytes, entry);
   }
 
@@ -174,7 +193,11 @@ export class LineChecker {
     if (last === null) return false;
     let stream: StreamCount | null = null;
     if (startsWithHead(buf, view, s, nl, last)) stream = last;
-    else if (this.prevStream !== null && startsWithHead(buf, view, s, nl, this.prevStream)) {
+    else if (last.next !== null && last.next.head !== null && startsWithHead(buf, view, s, nl, last.next)) {
+      stream = last.next;
+      this.prevStream = last;
+      this.headStream = stream;
+    } else if (this.prevStream !== null && startsWithHead(buf, view, s, nl, this.prevStream)) {
       stream = this.prevStream;
       this.prevStream = last;
       this.headStream = stream;
@@ -236,6 +259,7 @@ export class LineChecker {
   /** Makes `stream` the one sameHead compares with; its head is built once per layout. */
   private useHead(stream: StreamCount, buf: Buffer, s: number, end: number): void {
     if (stream !== this.headStream) {
+      if (this.headStream !== null) this.headStream.next = stream;
       this.prevStream = this.headStream;
     }
     if (stream.headPrefix !== this.prefix) {
