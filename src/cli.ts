@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { config as zodConfig } from 'zod';
 import { addCommand } from './cli/addCommand';
 import { COMMAND_HELP, USAGE } from './cli/help';
 import { jobsCommand, logCommand, runCommand, stateCommand, stopCommand } from './cli/jobCommands';
@@ -14,6 +15,12 @@ import { Engine, checkName } from './core/engine';
 import { ExitCode, SingerError, errorMessage, usageError } from './core/errors';
 import { readWorkspaceSettings, settingsFrom, type SingerSettings } from './core/settings';
 import { SETTINGS_ENV } from './core/runnerProtocol';
+
+// One command reads the database once or twice: zod's compiled parsers (made with `new Function` on a
+// schema's first parse) cost more to make than they save here. Measured: reading db.json before a
+// job took 10-13 ms with them and 4-7 ms without (issue 15). The extension host, which parses again
+// and again, keeps them.
+zodConfig({ jitless: true });
 
 const GLOBAL = { workspace: { type: 'string' }, database: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
