@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { config as zodConfig } from 'zod';
+import { config as zodConfig } from 'zod/mini';
 import { addCommand } from './cli/addCommand';
 import { COMMAND_HELP, USAGE } from './cli/help';
 import { jobsCommand, logCommand, runCommand, stateCommand, stopCommand } from './cli/jobCommands';

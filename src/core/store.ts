@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DiskError, rethrowAsDiskError } from './diskErrors';
 import { usageError } from './errors';
 import { FileLock } from './lock';
@@ -279,7 +279,7 @@ function parseJson(text: string, file: string): unknown {
   }
 }
 
-function invalid(file: string, error: z.ZodError): never {
+function invalid(file: string, error: z.core.$ZodError): never {
   const first = z.prettifyError(error).split('\n').slice(0, 2).join(' ');
   throw usageError(
     `${file} does not match the expected format: ${first}. It was left as it is: ` +
