@@ -5,9 +5,11 @@
 //       job's log) and as users time it (the whole command, start to exit),
 // alternated a, b, a, b…, best of `runs`. Then a 10-record job: the whole CLI against a raw pipe of
 // the same two Python programs, where the CLI's own start-up is all that differs.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { engine, rawPipe } from './relay.mjs';
-import { fmtSec } from './lib.mjs';
+import { fmtSec, runTimed } from './lib.mjs';
 
 export const name = 'layouts';
 export const title = 'relay throughput by tap layout';
@@ -25,6 +27,15 @@ export const LAYOUTS = {
 const WHOLE_CLI_GOAL = 0.85;
 const SMALL_JOB_GOAL = 1.5;
 const SMALL_RECORDS = 10;
+/**
+ * The 10-record job into the targets users run, from PyPI (scripts/setup-python.sh puts them in
+ * .venv-test): fast_sink.py imports nothing, so its raw pipe is little more than two Pythons
+ * starting, shorter than Node's own start; these import what real targets import.
+ */
+const REAL_TARGETS = [
+  ['target-jsonl', 'singer-python'],
+  ['target-csv', 'singer-sdk'],
+];
 
 export async function run(ctx) {
   const { records, runs, python, progress } = ctx;
@@ -76,6 +87,12 @@ export async function run(ctx) {
             `the programs ${p.programs.toFixed(0)} · the CLI after they exited ${p.after.toFixed(0)}; the raw pipe: ${median(small.raw).toFixed(0)}`,
         );
       }
+      // The floor of any command written for Node: the raw pipe plus Node starting and exiting.
+      const bare = await nodeStart(Math.max(runs, 5));
+      notes.push(
+        `Node itself starting and exiting (\`node -e 0\`, best): ${bare.toFixed(0)} ms, so no Node command can run this job in under ` +
+          `${((Math.min(...small.raw) + bare) / Math.min(...small.raw)).toFixed(2)}× the raw pipe here`,
+      );
       // Node reads NODE_EXTRA_CA_CERTS before any of our code runs; some machines set it (this one
       // does), most users' do not. The same job without it says what Node's start costs here.
       if (process.env.NODE_EXTRA_CA_CERTS && !ctx.stopped()) {
@@ -90,6 +107,24 @@ export async function run(ctx) {
       }
     }
   }
+  for (const [exe, sdk] of REAL_TARGETS) {
+    if (ctx.stopped()) break;
+    const bin = path.join(ctx.root, '.venv-test/bin', exe);
+    if (!existsSync(bin)) {
+      notes.push(`${exe} (${sdk}): not installed; scripts/setup-python.sh installs it`);
+      continue;
+    }
+    const r = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, false, undefined, [bin]);
+    if (r.error) failures.push(`layouts small job into ${exe}: ${r.error}`);
+    else {
+      const slower = 1 / r.wholeCli;
+      metrics[`smallJob_${exe}`] = r;
+      notes.push(
+        `a ${SMALL_RECORDS}-record job into ${exe} (${sdk}, from PyPI): ${slower.toFixed(2)}× the raw pipe (goal ≤ ${SMALL_JOB_GOAL}: ${slower <= SMALL_JOB_GOAL ? 'met' : 'MISSED'}); ` +
+          `raw ${r.raw.map(fmtSec).join(' ')} s, CLI ${r.cli.map(fmtSec).join(' ')} s`,
+      );
+    }
+  }
   return {
     title: `${title}: ${records.toLocaleString('en-US')} records, best of ${runs}, alternated (python ${path.basename(python)})`,
     columns: ['layout', 'pipeline', 'goal', '', 'whole CLI', 'runs (s)'],
@@ -100,10 +135,12 @@ export async function run(ctx) {
   };
 }
 
-async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined) {
+/** `target`: the sink's argv (default: fast_sink.py); a real target writes its files into a temporary folder. */
+async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined, target = undefined) {
   const tap = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', layout];
-  const sink = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
-  const a = rawPipe(tap, sink, records);
+  const sink = target ?? [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
+  const out = target ? mkdtempSync(path.join(tmpdir(), 'singer-bench-out-')) : undefined;
+  const a = rawPipe(tap, sink, records, out);
   const b = engine(ctx, tap, sink, records, phases ? ['-r', path.join(ctx.root, 'bench/phases.cjs')] : [], env);
   try {
     await a.setup();
@@ -117,6 +154,7 @@ async function compare(ctx, layout, records, runs, progress, phases = false, env
     return { error: err.message };
   } finally {
     b.cleanup();
+    if (out) rmSync(out, { recursive: true, force: true });
   }
   const raw = a.results.map((r) => r.wallMs);
   const eng = b.results.map((r) => r.runMs);
@@ -136,4 +174,11 @@ async function compare(ctx, layout, records, runs, progress, phases = false, env
 function median(xs) {
   const v = [...xs].sort((x, y) => x - y);
   return v.length % 2 ? v[v.length >> 1] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/** Best wall time of `node -e 0`, in ms, with this process's environment. */
+async function nodeStart(runs) {
+  const times = [];
+  for (let i = 0; i < runs; i++) times.push((await runTimed([process.execPath, '-e', '0'])).wallMs);
+  return Math.min(...times);
 }

@@ -157,7 +157,8 @@ function checkSink(res, records, what) {
   if (m && Number(m[1]) < records) throw new Error(`${what}: the sink read ${m[1]} lines, fewer than ${records} records`);
 }
 
-export function rawPipe(tapArgv, sinkArgv, records) {
+/** `cwd`: where a real target writes its files (the engine runs it in the workspace). */
+export function rawPipe(tapArgv, sinkArgv, records, cwd = undefined) {
   const script = `${shJoin(tapArgv)} | ${shJoin(sinkArgv)}`;
   return {
     key: 'a',
@@ -166,7 +167,7 @@ export function rawPipe(tapArgv, sinkArgv, records) {
       return null;
     },
     async measure() {
-      const res = await runTimed(['sh', '-c', script], { group: true });
+      const res = await runTimed(['sh', '-c', script], { group: true, cwd });
       checkSink(res, records, 'the raw pipe');
       if (!res.stdout.includes('bookmarks')) throw new Error('the raw pipe: the sink echoed no state');
       return { wallMs: res.wallMs, rssKB: null };
