@@ -72,12 +72,34 @@ function loadWithCodeCache(): Cli {
         const tmp = `${file}.${process.pid}.tmp`;
         fs.writeFileSync(tmp, script.createCachedData());
         fs.renameSync(tmp, file);
+        removeStaleCaches(path.dirname(file), file);
       } catch {
         // a read-only home: the next run compiles again
       }
     });
   }
   return mod.exports;
+}
+
+/**
+ * Each build (and runtime) has a cache file of its own, ~400 KB: without this, every update would
+ * leave the last one behind for good. A cache not used for STALE_CACHE_DAYS is removed when a new one
+ * is written; one in use by another install (a second Node, an older extension) is read, so kept.
+ */
+const STALE_CACHE_DAYS = 30;
+
+function removeStaleCaches(dir: string, keep: string): void {
+  const before = Date.now() - STALE_CACHE_DAYS * 24 * 3600 * 1000;
+  for (const name of fs.readdirSync(dir)) {
+    const f = path.join(dir, name);
+    if (f === keep || !/^cli-.*\.v8$/.test(name)) continue;
+    try {
+      const st = fs.statSync(f);
+      if (Math.max(st.atimeMs, st.mtimeMs) < before) fs.rmSync(f, { force: true });
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
 }
 
 void load()

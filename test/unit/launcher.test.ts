@@ -35,6 +35,20 @@ describe('the singer-replication launcher', () => {
         assert.equal(again.code, 0, again.err);
         assert.notEqual(fs.readFileSync(path.join(cache, files[0]!), 'utf8'), 'not a code cache');
       }
+      // A cache of an earlier build not used for 30 days goes when a new cache is written; others stay.
+      if (typeof (Module as unknown as { enableCompileCache?: unknown }).enableCompileCache !== 'function') {
+        const stale = path.join(cache, 'cli-v0.0.0-x64-1-1.v8');
+        const recent = path.join(cache, 'cli-v0.0.0-x64-2-2.v8');
+        const notOurs = path.join(cache, 'notes.txt');
+        const old = new Date(Date.now() - 40 * 24 * 3600 * 1000);
+        for (const f of [stale, recent, notOurs]) fs.writeFileSync(f, 'x');
+        for (const f of [stale, notOurs]) fs.utimesSync(f, old, old);
+        for (const f of fs.readdirSync(cache)) if (/^cli-v\d+\.\d+\.\d+-\w+-\d{3,}/.test(f)) fs.rmSync(path.join(cache, f)); // this build's: made again
+        assert.equal(run(cache, ws.dir, 'list', '--json').code, 0);
+        assert.ok(!fs.existsSync(stale), 'a cache unused for 40 days was kept');
+        assert.ok(fs.existsSync(recent), 'a cache in use was removed');
+        assert.ok(fs.existsSync(notOurs), 'a file that is not a cache was removed');
+      }
       // A cache folder that cannot be made: the command runs all the same.
       const blocked = path.join(cache, 'file-in-the-way');
       fs.writeFileSync(blocked, '');
