@@ -1,9 +1,19 @@
 /**
  * How a spawned program started and ended, shared by the pipeline's tap and target and the mapper
- * stages between them, so each says "exit code 2" or "killed by SIGTERM" the same way.
+ * stages between them, so each says "exit code 2" or "killed by SIGTERM" the same way, and quotes the
+ * same last lines of its stderr in the job's error.
  */
 import type { ChildProcess } from 'node:child_process';
 import { exitCodeOf } from './process';
+
+/** How many of a program's last stderr lines are kept for the job's error. */
+const ERROR_TAIL_LINES = 20;
+
+/** Adds a stderr line to a program's tail, keeping the last ERROR_TAIL_LINES. */
+export function keepTail(tail: string[], line: string): void {
+  tail.push(line);
+  if (tail.length > ERROR_TAIL_LINES) tail.shift();
+}
 
 export interface Exit {
   code: number | null;

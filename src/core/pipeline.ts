@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { joinCommand } from './argv';
-import { describeExit, exited, spawned, type Exit } from './childExit';
+import { describeExit, exited, keepTail, spawned, type Exit } from './childExit';
 import { onLines, type LogWriter } from './logfile';
 import { exitCodeOf, signalGroup } from './process';
 import { Relay, type BadLine } from './relay';
@@ -15,7 +15,6 @@ import { openTapOutput } from './tapOutput';
 
 /** After a target failure or a bad tap line the tap has no one to talk to: a short grace only. */
 const TAP_ABORT_GRACE_MS = 5000;
-const ERROR_TAIL_LINES = 20;
 
 export interface PipelineSpec {
   tapArgv: string[];
@@ -140,10 +139,6 @@ export class Pipeline {
     const { log } = spec;
     const tapTail: string[] = [];
     const targetTail: string[] = [];
-    const keep = (tail: string[], line: string): void => {
-      tail.push(line);
-      if (tail.length > ERROR_TAIL_LINES) tail.shift();
-    };
 
     // The clock starts before the relay's socket is made: its cost counts as the relay's.
     const startedAt = performance.now();
@@ -233,11 +228,11 @@ export class Pipeline {
 
     const stderrDone = Promise.all([
       onLines(tap.stderr!, (line) => {
-        keep(tapTail, line);
+        keepTail(tapTail, line);
         log.stderr('tap', line);
       }),
       onLines(target.stderr!, (line) => {
-        keep(targetTail, line);
+        keepTail(targetTail, line);
         log.stderr('target', line);
       }),
       onLines(

@@ -13,13 +13,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { joinCommand } from './argv';
-import { describeExit, exited, spawned, type Exit } from './childExit';
+import { describeExit, exited, keepTail, spawned, type Exit } from './childExit';
 import { classifyStderr, onLines, type LogWriter } from './logfile';
 import type { Integration } from './model';
 import { exitCodeOf } from './process';
 import { Relay, type RelayResult } from './relay';
-
-const ERROR_TAIL_LINES = 20;
 
 /** A mapper as the pipeline runs it: the resolved argv, ending in `--config FILE`. */
 export interface MapperStage {
@@ -161,8 +159,7 @@ export class MapperChain {
       this.tails.push(tail);
       stderr.push(
         onLines(child.stderr!, (line) => {
-          tail.push(line);
-          if (tail.length > ERROR_TAIL_LINES) tail.shift();
+          keepTail(tail, line);
           const { level, text } = classifyStderr(line);
           log.write('mapper', level, `[${name}] ${text}`);
         }),
