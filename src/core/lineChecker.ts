@@ -193,14 +193,16 @@ export class LineChecker {
     if (last === null) return false;
     let stream: StreamCount | null = null;
     if (startsWithHead(buf, view, s, nl, last)) stream = last;
-    else if (last.next !== null && last.next.head !== null && startsWithHead(buf, view, s, nl, last.next)) {
-      stream = last.next;
-      this.prevStream = last;
-      this.headStream = stream;
-    } else if (this.prevStream !== null && startsWithHead(buf, view, s, nl, this.prevStream)) {
-      stream = this.prevStream;
-      this.prevStream = last;
-      this.headStream = stream;
+    else {
+      // The stream that followed the last one before, then the one before the last.
+      const next = last.next;
+      const prev = this.prevStream;
+      if (next !== null && next.head !== null && startsWithHead(buf, view, s, nl, next)) stream = next;
+      else if (prev !== null && startsWithHead(buf, view, s, nl, prev)) stream = prev;
+      if (stream !== null) {
+        this.prevStream = last;
+        this.headStream = stream;
+      }
     }
     if (stream === null || closingBrace(buf, nl) < 0) return false; // checkLine says why a line does not end with }
     this.lines++;

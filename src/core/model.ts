@@ -21,7 +21,6 @@ const count = (): z.ZodMiniNumberFormat => z.int().check(z.nonnegative());
 /** A value that may be null, null when absent. */
 const orNull = <T extends z.core.SomeType>(schema: T) => z._default(z.nullable(schema), null);
 
-
 /** `default` follows the workspace setting `singer.defaultReplicationFrequency`. */
 export const ScheduleSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('default') }),
