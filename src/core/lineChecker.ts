@@ -21,7 +21,7 @@
  */
 
 import { MessageEnds } from './jsonEnds';
-import { TailTemplate } from './tailTemplate';
+import { TailTemplate, type StreamTail } from './tailTemplate';
 
 const NL = 0x0a;
 const OPEN = 0x7b; // {
@@ -57,6 +57,8 @@ class StreamCount {
   next: StreamCount | null = null;
   /** The name's bytes in a line, once it has been found by them (an escaped name has none). */
   bytes: Buffer | null = null;
+  /** This stream's end in the sorted-key layout seen last (a template with this name filled in). */
+  tail: StreamTail | null = null;
   constructor(readonly name: string) {}
 }
 
@@ -161,6 +163,14 @@ export class LineChecker {
   private prevTail: TailTemplate | null = null;
   /** Lines the newest template has settled, and the line before which no template is learnt. */
   private tailHits = 0;
+  /** The streams of the last two RECORDs settled by their ends, newest first. */
+  private tailStream: StreamCount | null = null;
+  private prevTailStream: StreamCount | null = null;
+  /**
+   * How well those streams foretell the next line's, from -16 to 16: a tap that picks its streams at
+   * random would pay three vain compares a line, so below 0 they are not tried.
+   */
+  private foretold = 0;
   private learnAfter = 0;
   private learnPause = 1;
 
@@ -179,9 +189,14 @@ export class LineChecker {
     for (;;) {
       const nl = buf.indexOf(NL, s);
       if (nl < 0 || nl >= end) return s;
-      if (!this.sameHead(buf, view, s, nl) && !this.fastRecord(buf, view, s, nl) && !this.sameTail(buf, view, s, nl) && !this.checkLine(buf, s, nl)) return s;
+      if (!this.checkOne(buf, view, s, nl)) return s;
       s = nl + 1;
     }
+  }
+
+  /** Checks the line buf[s, nl) (nl: its newline, or the end of the output), the cheapest way first. */
+  private checkOne(buf: Buffer, view: DataView, s: number, nl: number): boolean {
+    return this.sameHead(buf, view, s, nl) || this.fastRecord(buf, view, s, nl) || this.sameTail(buf, view, s, nl) || this.checkLine(buf, s, nl);
   }
 
   /**
@@ -235,14 +250,17 @@ export class LineChecker {
   }
 
   /**
-   * A RECORD whose line ends as one of the last two read from their end (sorted keys): counted by
-   * comparing its end with the template, its stream found by the name in the template's hole.
+   * A RECORD whose line ends as one of the last two read from their end (sorted keys): first as the
+   * end of the last stream, of the one that followed it before, or of the one before it (the name
+   * filled in: one compare settles the line and its stream); else as a template, its stream then
+   * found by the name in the template's hole.
    */
   private sameTail(buf: Buffer, view: DataView, s: number, nl: number): boolean {
     let t = this.tail;
     if (t === null || buf[s] !== OPEN) return false;
     const last = closingBrace(buf, nl);
     if (last < 0) return false;
+    if (this.foretold >= 0 && this.foretoldTail(buf, view, s, last)) return true;
     let name = t.match(buf, view, s, last);
     if (name < 0) {
       const p = this.prevTail;
@@ -254,8 +272,51 @@ export class LineChecker {
     }
     this.lines++;
     this.tailHits++;
-    this.streams.byBytes(buf, name, t.nameEnd(last)).count++;
+    // Before the stream table makes this stream the last one's follower.
+    const foretold = this.tailStream?.next;
+    const stream = this.streams.byBytes(buf, name, t.nameEnd(last));
+    stream.count++;
+    if (stream.tail?.of !== t) stream.tail = t.filled(buf, name, last);
+    this.tailFound(stream, foretold);
     return true;
+  }
+
+  /** Whether the line ends as the last stream's end, its follower's or the one's before it: counted. */
+  private foretoldTail(buf: Buffer, view: DataView, s: number, last: number): boolean {
+    const ts = this.tailStream;
+    if (ts === null) return false;
+    let stream: StreamCount | null = null;
+    if (ts.tail!.match(buf, view, s, last)) stream = ts;
+    else {
+      const next = ts.next;
+      const prev = this.prevTailStream;
+      if (next !== null && next.tail !== null && next.tail.match(buf, view, s, last)) stream = next;
+      else if (prev !== null && prev.tail!.match(buf, view, s, last)) stream = prev;
+      if (stream === null) {
+        this.foretold--;
+        return false;
+      }
+      this.prevTailStream = ts;
+      this.tailStream = stream;
+    }
+    if (this.foretold < 16) this.foretold++;
+    this.lines++;
+    this.tailHits++;
+    stream.count++;
+    return true;
+  }
+
+  /** Keeps the stream of a line settled by a template, and how well it was foretold. */
+  private tailFound(stream: StreamCount, follower: StreamCount | null | undefined): void {
+    const ts = this.tailStream;
+    // Untried, a foretelling that would have been right counts as right.
+    if (this.foretold < 0 && (stream === ts || stream === follower || stream === this.prevTailStream)) this.foretold++;
+    else if (this.foretold > -16) this.foretold--;
+    if (stream !== ts) {
+      if (ts !== null) ts.next = stream;
+      this.prevTailStream = ts;
+      this.tailStream = stream;
+    }
   }
 
   /** Makes `stream` the one sameHead compares with; its head is built once per layout. */
@@ -283,7 +344,9 @@ export class LineChecker {
     if (bytes <= HEAD_BYTES * 2) {
       const line = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
       const end = line[line.length - 1] === NL ? line.length - 1 : line.length;
-      return this.checkLine(line, 0, end) ? [line] : null;
+      // Through the same fast paths as any other line: a line cut between two reads is one a
+      // template settles, and reading it token by token would learn a template anew at every read.
+      return this.checkOne(line, new DataView(line.buffer, line.byteOffset, line.byteLength), 0, end) ? [line] : null;
     }
     // A huge line (50 MB records must pass): read its two ends only.
     this.lines++;

@@ -44,7 +44,14 @@ class Part {
   matches(buf: Buffer, view: DataView, at: number): boolean {
     const words = this.words;
     for (let w = 0; w < words.length; w++) {
-      if (view.getUint32(at + 4 * w, true) !== words[w] && !this.fits(buf, at, 4 * w, 4 * w + 4)) return false;
+      const word = view.getUint32(at + 4 * w, true);
+      if (word === words[w]) continue;
+      if (!this.fits(buf, at, 4 * w, 4 * w + 4)) return false;
+      // The line's bytes fit where they differ, so the template takes them: the next line with the
+      // same timestamp (a tap stamps a batch at once) then matches word for word.
+      words[w] = word;
+      const bytes = this.bytes;
+      for (let i = 4 * w; i < 4 * w + 4; i++) bytes[i] = buf[at + i]!;
     }
     const tail = words.length * 4;
     return tail === this.bytes.length || this.fits(buf, at, tail, this.bytes.length);
@@ -132,5 +139,34 @@ export class TailTemplate {
   /** The index of the name's closing quote in a line closing at buf[last]. */
   nameEnd(last: number): number {
     return last + 1 - this.after.bytes.length;
+  }
+
+  /**
+   * This end with the name of the line just matched filled in (its name starts at buf[name], the line
+   * closes at buf[last]): one stream's own end, which settles a line of that stream, and tells its
+   * stream, by one compare.
+   */
+  filled(buf: Buffer, name: number, last: number): StreamTail {
+    const before = this.before;
+    const at = name - before.bytes.length;
+    const mask = new Uint8Array(last + 1 - at);
+    mask.set(before.mask, 0);
+    mask.set(this.after.mask, this.nameEnd(last) - at);
+    return new StreamTail(this, new Part(Buffer.from(buf.subarray(at, last + 1)), mask));
+  }
+}
+
+/** One stream's end: a template's bytes with that stream's name in the hole. */
+export class StreamTail {
+  constructor(
+    /** The template it was filled from. */
+    readonly of: TailTemplate,
+    private readonly part: Part,
+  ) {}
+
+  /** Whether the line closing at buf[last] (and starting at s) ends with this stream's end. */
+  match(buf: Buffer, view: DataView, s: number, last: number): boolean {
+    const at = last + 1 - this.part.bytes.length;
+    return at > s && this.part.matches(buf, view, at);
   }
 }

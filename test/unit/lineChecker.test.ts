@@ -154,7 +154,8 @@ describe('every layout a tap writes: counts per stream equal JSON.parse of every
       it(`${name}, streams ${INTERLEAVES[interleave]}`, async () => {
         for (const seed of [1, 2, 3]) {
           const text = tapOutput(layout, seed * 7919 + name.length, 600, interleave);
-          const bytes = Buffer.from(text);
+          // The last seed's output ends without a newline: its last line is checked as a cut one.
+          const bytes = Buffer.from(seed === 3 ? text.slice(0, -1) : text);
           const { result, forwarded } = await relay(cut(bytes, prng(seed)));
           assert.equal(result.badLine, null, `seed ${seed}: ${JSON.stringify(result.badLine)}`);
           assert.deepEqual(result.records, reference(text), `seed ${seed}`);
