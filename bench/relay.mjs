@@ -176,10 +176,11 @@ export function rawPipe(tapArgv, sinkArgv, records, cwd = undefined) {
   };
 }
 
-export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = [], env = undefined) {
+/** `runtime`: the Node that runs the CLI (default: the one running the bench). */
+export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = [], env = undefined, runtime = process.execPath) {
   const cli = path.join(ctx.root, 'dist/cli.js');
   let ws = null;
-  const cliArgv = (...args) => [process.execPath, ...nodeArgs, cli, '--workspace', ws, ...args];
+  const cliArgv = (...args) => [runtime, ...nodeArgs, cli, '--workspace', ws, ...args];
   const c = {
     key: 'b',
     results: [],
