@@ -32,12 +32,15 @@ const MAX_NAME = 256;
 /** Bytes that must match, but for the positions the mask lets vary. */
 class Part {
   readonly words: Uint32Array;
+  /** The last 4 bytes, where the length is not a multiple of 4: the rest is compared as one more word. */
+  private lastWord: number;
   constructor(
     readonly bytes: Buffer,
     readonly mask: Uint8Array,
   ) {
     this.words = new Uint32Array(bytes.length >> 2);
     for (let i = 0; i < this.words.length; i++) this.words[i] = bytes.readUInt32LE(i * 4);
+    this.lastWord = bytes.length >= 4 ? bytes.readUInt32LE(bytes.length - 4) : 0;
   }
 
   /** Whether buf holds these bytes at `at`. */
@@ -47,14 +50,24 @@ class Part {
       const word = view.getUint32(at + 4 * w, true);
       if (word === words[w]) continue;
       if (!this.fits(buf, at, 4 * w, 4 * w + 4)) return false;
-      // The line's bytes fit where they differ, so the template takes them: the next line with the
-      // same timestamp (a tap stamps a batch at once) then matches word for word.
+      // The line's bytes fit where they differ, so the word takes them: the next line with the same
+      // timestamp (a tap stamps a batch at once) then matches word for word. `bytes` keeps the
+      // learnt line's: fits() needs only some valid bytes to tell which ones differ.
       words[w] = word;
-      const bytes = this.bytes;
-      for (let i = 4 * w; i < 4 * w + 4; i++) bytes[i] = buf[at + i]!;
     }
     const tail = words.length * 4;
-    return tail === this.bytes.length || this.fits(buf, at, tail, this.bytes.length);
+    const n = this.bytes.length;
+    if (tail === n) return true;
+    if (n >= 4) {
+      // Its first bytes were compared with the last whole word just now, so an equal word means an
+      // equal rest.
+      const word = view.getUint32(at + n - 4, true);
+      if (word === this.lastWord) return true;
+      if (!this.fits(buf, at, tail, n)) return false;
+      this.lastWord = word;
+      return true;
+    }
+    return this.fits(buf, at, tail, n);
   }
 
   /** Positions [from, to) where some byte differs: each difference must be one the mask allows. */
