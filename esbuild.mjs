@@ -18,6 +18,22 @@ const node = {
   define: { 'process.env.NODE_ENV': JSON.stringify(production ? 'production' : 'development') },
 };
 
+/**
+ * `import * as fs from 'node:fs'` in each of ~30 modules made esbuild copy fs's ~100 exports into a
+ * new namespace object in each of them (`__toESM`). Resolved to one shared module that re-exports the
+ * builtin, they share one namespace: evaluating the CLI's bundle went from 15-21 to 11-15 ms (Node 24)
+ * and from 15-21 to 11-18 ms (Node 20), alternated runs from V8's code cache.
+ */
+const sharedBuiltins = {
+  name: 'shared-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^node:(fs|path|os)$/ }, (args) =>
+      args.namespace === 'shared-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'shared-builtin' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'shared-builtin' }, (args) => ({ contents: `export * from '${args.path}';`, loader: 'js' }));
+  },
+};
+
 const webviewEntries = existsSync('src/webview')
   ? readdirSync('src/webview').filter((f) => /^[a-z-]+\.ts$/.test(f) && f !== 'protocol.ts').map((f) => `src/webview/${f}`)
   : [];
@@ -40,11 +56,11 @@ const keepEngineOut = {
 };
 
 const configs = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './core.js'], metafile: true, plugins: [keepEngineOut] },
-  { ...node, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js' },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './core.js'], metafile: true, plugins: [keepEngineOut, sharedBuiltins] },
+  { ...node, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js', plugins: [sharedBuiltins] },
   // The CLI: a small launcher (dist/cli.js) that loads the command line (dist/cli-main.js) from V8's code cache.
   { ...node, entryPoints: ['src/cliLauncher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, sourcemap: false },
-  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js' },
+  { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js', plugins: [sharedBuiltins] },
   // The extension-host suite: loaded by VS Code from dist-test/, never packaged.
   {
     ...node,
