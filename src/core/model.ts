@@ -116,6 +116,11 @@ export const RecentSchema = z.object({
   last: orNull(JobSchema),
   /** When the newest entry of any kind (a Skipped one too) started or was due: recurrences up to it are accounted for. */
   newestAt: orNull(z.iso.datetime()),
+  /**
+   * The history file as the store last wrote it (inode, size, modification and change times): a file
+   * that still has this key holds what was written then, validated, and is not validated again.
+   */
+  historyKey: z.optional(z.string()),
 });
 export type Recent = z.infer<typeof RecentSchema>;
 

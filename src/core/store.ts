@@ -4,7 +4,10 @@
  * job, `list` and a view's refresh cost the same with a long history as with none (issue 15). Every
  * file is a lowdb JSON file validated with zod on every read (a validated read is kept while the file
  * is unchanged), written atomically (temp file + rename), never overwritten when it does not validate,
- * and written only under the database lock, after reading it again.
+ * and written only under the database lock, after reading it again. A history is also known unchanged
+ * across processes: db.json records the key (inode, size, modification and change times) each history
+ * had when the store last wrote it, so a job's start does not validate 100 jobs again (~8 ms) to add one;
+ * a file edited, replaced or restored since has another key and is validated.
  *
  * A write the machine refuses (a full disk, a read-only folder) throws a DiskError and leaves neither
  * a temp file nor a lock behind.
@@ -80,7 +83,7 @@ export class Store {
   /** An integration's jobs as recorded, oldest first ([] when none). Callers must not modify them. */
   async history(integration: string): Promise<Job[]> {
     const loaded = await this.load();
-    return loaded.legacy ? (loaded.legacy.get(integration) ?? []) : this.readHistory(integration);
+    return loaded.legacy ? (loaded.legacy.get(integration) ?? []) : this.readHistory(integration, loaded.db.recent[integration]?.historyKey);
   }
 
   private async load(): Promise<Loaded> {
@@ -102,14 +105,17 @@ export class Store {
     await this.low.read();
   }
 
-  private readHistory(integration: string): Job[] {
+  /** `written`: the key db.json records for the file (see the top of this file). */
+  private readHistory(integration: string, written: string | undefined): Job[] {
     const file = this.paths.historyFile(integration);
     const key = fileKey(file);
     if (key === null) return [];
     const hit = this.histories.get(integration);
     if (hit?.key === key) return hit.jobs;
-    const jobs = parseHistory(fs.readFileSync(file, 'utf8'), file, integration);
-    if (key === fileKey(file)) this.histories.set(integration, { key, jobs });
+    const text = fs.readFileSync(file, 'utf8');
+    const same = key === fileKey(file);
+    const jobs = same && key === written ? writtenHistory(text, file, integration) : parseHistory(text, file, integration);
+    if (same) this.histories.set(integration, { key, jobs });
     return jobs;
   }
 
@@ -143,7 +149,7 @@ export class Store {
         jobs: (name) => {
           let jobs = touched.get(name);
           if (!jobs) {
-            jobs = structuredClone(legacy ? (legacy.get(name) ?? []) : this.readHistory(name));
+            jobs = structuredClone(legacy ? (legacy.get(name) ?? []) : this.readHistory(name, db.recent[name]?.historyKey));
             touched.set(name, jobs);
             removed.delete(name);
           }
@@ -174,10 +180,12 @@ export class Store {
         for (const [name, jobs] of touched) {
           const file = this.paths.historyFile(name);
           await writeHistory(file, name, jobs);
-          // What we just wrote under the lock is what the file holds: no need to parse it back.
+          // What we just wrote under the lock is what the file holds: no need to parse it back, here
+          // or in another process while the file keeps this key.
           const written = fileKey(file);
           if (written === null) this.histories.delete(name);
           else this.histories.set(name, { key: written, jobs });
+          if (written !== null) db.recent[name]!.historyKey = written;
         }
         for (const name of removed) {
           fs.rmSync(this.paths.historyFile(name), { force: true });
@@ -222,10 +230,11 @@ export function recentOf(jobs: readonly Job[]): Recent {
   return { last, newestAt };
 }
 
+/** Changes with any write, rename or `touch` of the file: the change time cannot be set back. */
 function fileKey(file: string): string | null {
   try {
     const st = fs.statSync(file, { bigint: true });
-    return `${st.ino}:${st.size}:${st.mtimeNs}`;
+    return `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
   } catch {
     return null;
   }
@@ -319,9 +328,17 @@ function parseHistoryFile(text: string, file: string): History {
 }
 
 function parseHistory(text: string, file: string, integration: string): Job[] {
-  const parsed = { data: parseHistoryFile(text, file) };
-  if (parsed.data.integration !== integration) {
-    throw usageError(`${file} is the history of "${parsed.data.integration}", not of "${integration}". It was left as it is: move it back where it belongs.`);
+  return jobsOf(parseHistoryFile(text, file), file, integration);
+}
+
+/** A history file as the store wrote it (its key is the one db.json recorded then): validated when it was written. */
+function writtenHistory(text: string, file: string, integration: string): Job[] {
+  return jobsOf(parseJson(text, file) as History, file, integration);
+}
+
+function jobsOf(history: History, file: string, integration: string): Job[] {
+  if (history.integration !== integration) {
+    throw usageError(`${file} is the history of "${history.integration}", not of "${integration}". It was left as it is: move it back where it belongs.`);
   }
-  return parsed.data.jobs;
+  return history.jobs;
 }

@@ -1,8 +1,10 @@
 /** Job history in one file per integration (issue 15, DESIGN rule 14): same contract, flat cost. */
 import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { Engine } from '../../src/core/engine';
 import { newJob } from '../../src/core/jobs';
+import { HistorySchema } from '../../src/core/model';
 import { DEFAULT_SETTINGS } from '../../src/core/settings';
 import { Workspace } from '../../src/core/workspace';
 import { addFixture, cli, tempWorkspace } from './helpers/workspace';
@@ -20,6 +22,22 @@ function legacyDatabase(names: string[], jobsEach: number): unknown {
     }),
   );
   return { version: 1, integrations, jobs, lastJobId: Object.fromEntries(names.map((n) => [n, jobsEach])) };
+}
+
+/** How many histories zod validates while `run` runs in this process. */
+async function withCountedValidation(run: () => Promise<void>): Promise<number> {
+  const parse = HistorySchema.safeParse;
+  let calls = 0;
+  HistorySchema.safeParse = ((...args: Parameters<typeof parse>) => {
+    calls++;
+    return parse(...args);
+  }) as typeof parse;
+  try {
+    await run();
+  } finally {
+    HistorySchema.safeParse = parse;
+  }
+  return calls;
 }
 
 describe('job history, one file per integration', () => {
@@ -91,6 +109,42 @@ describe('job history, one file per integration', () => {
     assert.equal((await cli(t, 'pause', 'm')).code, 0);
     assert.equal(JSON.parse(fs.readFileSync(t.file('.singer/db.json'), 'utf8')).version, 3);
     assert.equal(JSON.parse(fs.readFileSync(t.file('.singer/history/m.json'), 'utf8')).jobs.length, 4);
+  });
+
+  it('a history unchanged since the store wrote it is not validated again by the next process; any change since is', async () => {
+    const t = tempWorkspace();
+    await addFixture(t, 'k', { total: 2 });
+    assert.equal((await cli(t, 'run', 'k')).code, 0);
+    const file = t.file('.singer/history/k.json');
+    const recorded = (): string | undefined => JSON.parse(fs.readFileSync(t.file('.singer/db.json'), 'utf8')).recent.k.historyKey;
+    const st = fs.statSync(file, { bigint: true });
+    assert.equal(recorded(), `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, 'db.json records the key the history had when written');
+
+    // A new store (another process) reads the history; count what zod validates.
+    const validated = (): Promise<number> =>
+      withCountedValidation(async () => {
+        const jobs = await new Engine({ workspace: t.dir }).jobs('k');
+        assert.ok(jobs.length > 0 && jobs.every((j) => j.status === 'Succeeded'));
+      });
+    assert.equal(await validated(), 0, 'the history the store wrote was validated again');
+
+    // Broken, with its size and modification time put back as the store wrote them (to the
+    // nanosecond, which fs.utimes cannot give): the change time gives it away.
+    const text = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(file, text.replace('"Succeeded"', '"Succeedex"'));
+    execFileSync('touch', ['-m', '-d', `@${st.mtimeNs / 1_000_000_000n}.${String(st.mtimeNs % 1_000_000_000n).padStart(9, '0')}`, file]);
+    const edited = fs.statSync(file, { bigint: true });
+    assert.deepEqual([edited.ino, edited.size, edited.mtimeNs], [st.ino, st.size, st.mtimeNs], 'the edit looks unchanged but for its change time');
+    await assert.rejects(new Engine({ workspace: t.dir }).jobs('k'), /k\.json/);
+    assert.equal((await cli(t, 'run', 'k')).code, 2, 'a job is not started on a broken history');
+    // The same bytes as the store wrote, written again (a restore, an editor saving): another key, validated.
+    fs.writeFileSync(file, text);
+    assert.equal(await validated(), 1);
+    // The next job's write records the new key.
+    assert.equal((await cli(t, 'run', 'k')).code, 0);
+    const after = fs.statSync(file, { bigint: true });
+    assert.equal(recorded(), `${after.ino}:${after.size}:${after.mtimeNs}:${after.ctimeNs}`);
+    assert.equal(await validated(), 0);
   });
 
   it('retention and ids work per history: the newest kept, ids never repeat after trimming', async () => {
