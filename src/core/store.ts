@@ -253,10 +253,13 @@ class JsonFile<T> implements Adapter<T> {
     private readonly toJson: (data: T) => unknown,
   ) {}
 
+  // Synchronous: these files are small (db.json holds no history), and a read or write through the
+  // thread pool waited for a thread at every step while the tap and the target started on the same two
+  // cores, holding up the job's start and the relay behind it.
   async read(): Promise<T | null> {
     let text: string;
     try {
-      text = await fs.promises.readFile(this.file, 'utf8');
+      text = fs.readFileSync(this.file, 'utf8');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
@@ -267,10 +270,10 @@ class JsonFile<T> implements Adapter<T> {
   async write(data: T): Promise<void> {
     const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      await fs.promises.writeFile(tmp, `${JSON.stringify(this.toJson(data), null, 2)}\n`);
-      await fs.promises.rename(tmp, this.file);
+      fs.writeFileSync(tmp, `${JSON.stringify(this.toJson(data), null, 2)}\n`);
+      fs.renameSync(tmp, this.file);
     } catch (err) {
-      await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+      fs.rmSync(tmp, { force: true });
       throw err;
     }
   }
