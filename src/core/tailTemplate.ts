@@ -32,6 +32,8 @@ const MAX_NAME = 256;
 /** Bytes that must match, but for the positions the mask lets vary. */
 class Part {
   readonly words: Uint32Array;
+  /** 1 where a word lies inside a string value (all 4 bytes TEXT): checked whole when it differs. */
+  private readonly textWords: Uint8Array;
   /** The last 4 bytes, where the length is not a multiple of 4: the rest is compared as one more word. */
   private lastWord: number;
   constructor(
@@ -40,6 +42,10 @@ class Part {
   ) {
     this.words = new Uint32Array(bytes.length >> 2);
     for (let i = 0; i < this.words.length; i++) this.words[i] = bytes.readUInt32LE(i * 4);
+    this.textWords = new Uint8Array(this.words.length);
+    for (let w = 0; w < this.words.length; w++) {
+      this.textWords[w] = mask[4 * w] === TEXT && mask[4 * w + 1] === TEXT && mask[4 * w + 2] === TEXT && mask[4 * w + 3] === TEXT ? 1 : 0;
+    }
     this.lastWord = bytes.length >= 4 ? bytes.readUInt32LE(bytes.length - 4) : 0;
   }
 
@@ -49,7 +55,9 @@ class Part {
     for (let w = 0; w < words.length; w++) {
       const word = view.getUint32(at + 4 * w, true);
       if (word === words[w]) continue;
-      if (!this.fits(buf, at, 4 * w, 4 * w + 4)) return false;
+      // Inside a string value (a timestamp's digits, new on every line): any 4 bytes but a quote, a
+      // backslash or a control byte, all four tested at once.
+      if (this.textWords[w] === 1 ? !plainText(word) : !this.fits(buf, at, 4 * w, 4 * w + 4)) return false;
       // The line's bytes fit where they differ, so the word takes them: the next line with the same
       // timestamp (a tap stamps a batch at once) then matches word for word. `bytes` keeps the
       // learnt line's: fits() needs only some valid bytes to tell which ones differ.
@@ -86,6 +94,16 @@ class Part {
     }
     return true;
   }
+}
+
+/**
+ * Whether none of the 4 bytes of `x` is a quote, a backslash or below 0x20: the classic tests for a
+ * zero byte (after XOR with the byte sought) and for a byte below a value, which are exact as a whole.
+ */
+export function plainText(x: number): boolean {
+  const q = x ^ 0x22222222;
+  const b = x ^ 0x5c5c5c5c;
+  return ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((b - 0x01010101) & ~b)) & 0x80808080) === 0;
 }
 
 export class TailTemplate {

@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import { Relay, type RelayResult } from '../../src/core/relay';
+import { plainText } from '../../src/core/tailTemplate';
 
 /** A small deterministic PRNG, so a failure names the seed that reproduces it. */
 function prng(seed: number): () => number {
@@ -219,6 +220,29 @@ describe('the end of a sorted-keys line kept as a template (the next line compar
     }
     const result = await counts(lines);
     assert.equal(result.parsedLines, 0);
+  });
+
+  it('a word inside a string value is checked whole exactly as byte by byte: no quote, backslash or control byte', () => {
+    // Every pair of byte values at every pair of the 4 places, the other two bytes from edge values.
+    const plain = (c: number): boolean => c !== 0x22 && c !== 0x5c && c >= 0x20;
+    const edges = [0x00, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff];
+    let wrong = 0;
+    for (let p1 = 0; p1 < 4; p1++) {
+      for (let p2 = p1 + 1; p2 < 4; p2++) {
+        for (const e of edges) {
+          for (let v1 = 0; v1 < 256; v1++) {
+            for (let v2 = 0; v2 < 256; v2++) {
+              const b = [e, e, e, e];
+              b[p1] = v1;
+              b[p2] = v2;
+              const word = (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+              if (plainText(word) !== b.every(plain)) wrong++;
+            }
+          }
+        }
+      }
+    }
+    assert.equal(wrong, 0);
   });
 
   for (const [what, template, line] of [
