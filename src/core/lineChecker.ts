@@ -21,7 +21,7 @@
  */
 
 import { MessageEnds } from './jsonEnds';
-import { TailTemplate, type StreamTail } from './tailTemplate';
+import { MAX_NAME, TailTemplate, type StreamTail } from './tailTemplate';
 
 const NL = 0x0a;
 const OPEN = 0x7b; // {
@@ -171,6 +171,8 @@ export class LineChecker {
    * random would pay three vain compares a line, so below 0 they are not tried.
    */
   private foretold = 0;
+  /** The streams that have an end, by a hash of their name's bytes: a stream not foretold is found by its name. */
+  private readonly tailsByName: StreamCount[][] = Array.from({ length: 256 }, () => []);
   private learnAfter = 0;
   private learnPause = 1;
 
@@ -261,6 +263,14 @@ export class LineChecker {
     const last = closingBrace(buf, nl);
     if (last < 0) return false;
     if (this.foretold >= 0 && this.foretoldTail(buf, view, s, last)) return true;
+    const named = this.tailByName(buf, view, s, last, t);
+    if (named !== null) {
+      this.lines++;
+      this.tailHits++;
+      named.count++;
+      this.tailFound(named, this.tailStream?.next);
+      return true;
+    }
     let name = t.match(buf, view, s, last);
     if (name < 0) {
       const p = this.prevTail;
@@ -276,9 +286,27 @@ export class LineChecker {
     const foretold = this.tailStream?.next;
     const stream = this.streams.byBytes(buf, name, t.nameEnd(last));
     stream.count++;
-    if (stream.tail?.of !== t) stream.tail = t.filled(buf, name, last);
+    if (stream.tail?.of !== t) {
+      if (stream.tail === null) this.tailsByName[nameHash(buf, name, t.nameEnd(last))]!.push(stream);
+      stream.tail = t.filled(buf, name, last);
+    }
     this.tailFound(stream, foretold);
     return true;
+  }
+
+  /**
+   * The stream whose end the line has, found by the name where the template puts its end (taps that
+   * pick streams at random: one compare instead of the template's, then the name's, then a lookup).
+   * Any name found is only a candidate: its stream's whole end must match.
+   */
+  private tailByName(buf: Buffer, view: DataView, s: number, last: number, t: TailTemplate): StreamCount | null {
+    const close = t.nameEnd(last);
+    const floor = Math.max(s, close - MAX_NAME);
+    let open = close - 1;
+    while (open > floor && buf[open] !== QUOTE) open--;
+    if (buf[open] !== QUOTE) return null;
+    for (const stream of this.tailsByName[nameHash(buf, open + 1, close)]!) if (stream.tail!.match(buf, view, s, last)) return stream;
+    return null;
   }
 
   /** Whether the line ends as the last stream's end, its follower's or the one's before it: counted. */
@@ -458,6 +486,14 @@ export class LineChecker {
     this.badLine = { lineNumber, excerpt, reason };
     return false;
   }
+}
+
+/** A stream name's bucket: its length and both its ends (stream_001, stream_002; users_x, order_x). */
+function nameHash(buf: Buffer, a: number, b: number): number {
+  if (b <= a) return 0;
+  let h = ((b - a) * 31 + buf[a]!) | 0;
+  for (let i = Math.max(a + 1, b - 3); i < b; i++) h = (h * 31 + buf[i]!) | 0;
+  return h & 255;
 }
 
 /** Whether the line at buf[s, nl) starts with the stream's head (compared 4 bytes at a time, from its end). */

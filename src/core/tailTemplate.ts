@@ -27,7 +27,7 @@ const DIGIT = 2;
 /** Longer ends are rare and cheap enough to read token by token. */
 const MAX_BYTES = 512;
 /** A stream name longer than this is read token by token. */
-const MAX_NAME = 256;
+export const MAX_NAME = 256;
 
 /** Bytes that must match, but for the positions the mask lets vary. */
 class Part {
