@@ -24,8 +24,10 @@ export const LAYOUTS = {
   many: { goal: 0.9, what: 'compact, 100 streams round-robin, version fields' },
   sorted: { goal: 0.8, what: 'sorted keys: {"record": …, "stream": …, "type": "RECORD"}' },
   'sorted-compact': { goal: 0.8, what: 'sorted keys, compact (Go, Rust encoders)' },
-  // Not tuned for: names of every length in random order, a new time_extracted on every line.
+  // The first shape not tuned for (names of every length in random order, a new time_extracted on every
+  // line); it was worked on later, so sdk-random is the one not tuned for now.
   'sorted-many': { goal: 0.8, what: 'sorted keys, 100 streams at random, names of 5-27 characters, a new time_extracted every line, version' },
+  'sdk-random': { goal: 0.9, what: 'not tuned for: compact, type first, 20 streams at random, records of ~80 B to 2 KB with nested values and escaped quotes, a new time_extracted every line' },
 };
 const WHOLE_CLI_GOAL = 0.85;
 const SMALL_JOB_GOAL = 1.5;
