@@ -273,7 +273,11 @@ class JsonFile<T> implements Adapter<T> {
       fs.writeFileSync(tmp, `${JSON.stringify(this.toJson(data), null, 2)}\n`);
       fs.renameSync(tmp, this.file);
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
+      try {
+        fs.rmSync(tmp, { force: true });
+      } catch {
+        // The write's own error is the one to report.
+      }
       throw err;
     }
   }
