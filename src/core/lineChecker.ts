@@ -94,11 +94,7 @@ class StreamTable {
       this.last = e;
       return e;
     }
-    // The last bytes tell names apart best (stream_001, stream_002, …; users, orders).
-    let h = len;
-    for (let i = Math.max(a, b - 4); i < b; i++) h = (h * 31 + buf[i]!) | 0;
-    h &= 255;
-    const bucket = this.buckets[h]!;
+    const bucket = this.buckets[nameHash(buf, a, b)]!;
     for (const e of bucket) {
       if (e.bytes.length === len && sameFromEnd(buf, a, e.bytes)) return this.follow(e.bytes, e.entry);
     }
@@ -258,40 +254,45 @@ export class LineChecker {
    * found by the name in the template's hole.
    */
   private sameTail(buf: Buffer, view: DataView, s: number, nl: number): boolean {
-    let t = this.tail;
+    const t = this.tail;
     if (t === null || buf[s] !== OPEN) return false;
     const last = closingBrace(buf, nl);
     if (last < 0) return false;
-    if (this.foretold >= 0 && this.foretoldTail(buf, view, s, last)) return true;
-    const named = this.tailByName(buf, view, s, last, t);
-    if (named !== null) {
-      this.lines++;
-      this.tailHits++;
-      named.count++;
-      this.tailFound(named, this.tailStream?.next);
-      return true;
+    let stream = this.foretold >= 0 ? this.foretoldTail(buf, view, s, last) : null;
+    if (stream === null) {
+      stream = this.tailByName(buf, view, s, last, t);
+      if (stream !== null) this.tailFound(stream, this.tailStream?.next);
     }
+    if (stream === null) stream = this.templateTail(buf, view, s, last);
+    if (stream === null) return false;
+    this.lines++;
+    this.tailHits++;
+    stream.count++;
+    return true;
+  }
+
+  /** The stream of a line that ends as one of the last two templates, found by the name in its hole; its end is kept. */
+  private templateTail(buf: Buffer, view: DataView, s: number, last: number): StreamCount | null {
+    let t = this.tail!;
     let name = t.match(buf, view, s, last);
     if (name < 0) {
       const p = this.prevTail;
-      if (p === null) return false;
+      if (p === null) return null;
       name = p.match(buf, view, s, last);
-      if (name < 0) return false;
+      if (name < 0) return null;
       this.prevTail = t;
       this.tail = t = p;
     }
-    this.lines++;
-    this.tailHits++;
+    const nameEnd = t.nameEnd(last);
     // Before the stream table makes this stream the last one's follower.
     const foretold = this.tailStream?.next;
-    const stream = this.streams.byBytes(buf, name, t.nameEnd(last));
-    stream.count++;
+    const stream = this.streams.byBytes(buf, name, nameEnd);
     if (stream.tail?.of !== t) {
-      if (stream.tail === null) this.tailsByName[nameHash(buf, name, t.nameEnd(last))]!.push(stream);
+      if (stream.tail === null) this.tailsByName[nameHash(buf, name, nameEnd)]!.push(stream);
       stream.tail = t.filled(buf, name, last);
     }
     this.tailFound(stream, foretold);
-    return true;
+    return stream;
   }
 
   /**
@@ -309,10 +310,10 @@ export class LineChecker {
     return null;
   }
 
-  /** Whether the line ends as the last stream's end, its follower's or the one's before it: counted. */
-  private foretoldTail(buf: Buffer, view: DataView, s: number, last: number): boolean {
+  /** The stream of a line that ends as the last stream's end, its follower's or the one's before it. */
+  private foretoldTail(buf: Buffer, view: DataView, s: number, last: number): StreamCount | null {
     const ts = this.tailStream;
-    if (ts === null) return false;
+    if (ts === null) return null;
     let stream: StreamCount | null = null;
     if (ts.tail!.match(buf, view, s, last)) stream = ts;
     else {
@@ -322,16 +323,13 @@ export class LineChecker {
       else if (prev !== null && prev.tail!.match(buf, view, s, last)) stream = prev;
       if (stream === null) {
         this.foretold--;
-        return false;
+        return null;
       }
       this.prevTailStream = ts;
       this.tailStream = stream;
     }
     if (this.foretold < 16) this.foretold++;
-    this.lines++;
-    this.tailHits++;
-    stream.count++;
-    return true;
+    return stream;
   }
 
   /** Keeps the stream of a line settled by a template, and how well it was foretold. */
