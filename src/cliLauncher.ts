@@ -5,8 +5,8 @@
  * `run` is timed against a raw pipe of the same two programs). The cache is made here with vm.Script's
  * cachedData after the command has run, so it holds the functions the command compiled as it ran.
  * Node 22+ has a compile cache of its own (module.enableCompileCache), but it is made as the bundle is
- * compiled, before anything runs, and so holds little: on Node 24 a 10-record `run` spent 53 ms (median
- * of 10) before starting the programs with it, 39 ms with this one. The cache lives in the user's cache
+ * compiled, before anything runs, and so holds little: on Node 24 a 10-record `run` spent 67 ms (median
+ * of 12) before starting the programs with it, 44 ms with this one. The cache lives in the user's cache
  * folder and is keyed by the runtime and the bundle, so an update never loads a stale one; when it
  * cannot be read or written the command simply runs without it.
  */
