@@ -66,24 +66,25 @@ export async function run(ctx) {
       `a ${r.raw.map(fmtSec).join(' ')} · b ${r.engine.map(fmtSec).join(' ')}`,
     ]);
   }
-  const best = (k) => Math.min(...Object.values(metrics.layouts).map((m) => m[k]));
+  // The layout whose whole command came out worst; null when none was measured.
+  const worstLayout = Object.keys(metrics.layouts).sort((x, y) => metrics.layouts[x].wholeCli - metrics.layouts[y].wholeCli)[0] ?? null;
+  const node24 = path.join(ctx.root, NODE24);
   const notes = [
     'pipeline = raw pipe ÷ engine (first spawn until both exited, from the job log); whole CLI = raw pipe ÷ `singer-replication run` start to exit; best of each, alternated.',
     ...chosen.map((l) => `${l}: ${LAYOUTS[l].what}`),
   ];
-  if (Object.keys(metrics.layouts).length) {
-    const worst = best('wholeCli');
+  if (worstLayout !== null) {
+    const worst = metrics.layouts[worstLayout].wholeCli;
     notes.push(`whole CLI at ${records.toLocaleString('en-US')} records, worst layout: ${worst.toFixed(2)}× (goal ≥ ${WHOLE_CLI_GOAL}: ${worst >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'})`);
     // Node's start is part of the whole command: where NODE_EXTRA_CA_CERTS is set, the worst layout
     // again without it (see the 10-record job below).
     if (process.env.NODE_EXTRA_CA_CERTS && !ctx.stopped()) {
-      const layout = Object.keys(metrics.layouts).find((l) => metrics.layouts[l].wholeCli === worst);
-      const plain = await compare(ctx, layout, records, runs, progress, false, withoutExtraCaCerts());
-      if (plain.error) failures.push(`layouts ${layout} without NODE_EXTRA_CA_CERTS: ${plain.error}`);
+      const plain = await compare(ctx, worstLayout, records, runs, progress, false, withoutExtraCaCerts());
+      if (plain.error) failures.push(`layouts ${worstLayout} without NODE_EXTRA_CA_CERTS: ${plain.error}`);
       else {
-        metrics.worstWithoutExtraCaCerts = { layout, ...plain };
+        metrics.worstWithoutExtraCaCerts = { layout: worstLayout, ...plain };
         notes.push(
-          `the same layout (${layout}) again, the CLI without NODE_EXTRA_CA_CERTS: whole CLI ${plain.wholeCli.toFixed(2)}×, pipeline ${plain.pipeline.toFixed(2)}× ` +
+          `the same layout (${worstLayout}) again, the CLI without NODE_EXTRA_CA_CERTS: whole CLI ${plain.wholeCli.toFixed(2)}×, pipeline ${plain.pipeline.toFixed(2)}× ` +
             `(goal ≥ ${WHOLE_CLI_GOAL}: ${plain.wholeCli >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'}); a ${plain.raw.map(fmtSec).join(' ')} · b ${plain.cli.map(fmtSec).join(' ')} s`,
         );
       }
@@ -135,7 +136,7 @@ export async function run(ctx) {
     // Where NODE_EXTRA_CA_CERTS is set, also without it (see above); and on Node 24 where it is installed (below).
     const variants = [{ how: '', key: '' }];
     if (process.env.NODE_EXTRA_CA_CERTS) variants.push({ how: ', without NODE_EXTRA_CA_CERTS', key: '_noExtraCaCerts', env: withoutExtraCaCerts() });
-    if (existsSync(path.join(ctx.root, NODE24))) variants.push({ how: ', the CLI on Node 24', key: '_node24', runtime: path.join(ctx.root, NODE24) });
+    if (existsSync(node24)) variants.push({ how: ', the CLI on Node 24', key: '_node24', runtime: node24 });
     for (const { how, key, env, runtime } of variants) {
       if (ctx.stopped()) break;
       const r = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, false, env, [bin], runtime);
@@ -153,12 +154,10 @@ export async function run(ctx) {
   // The CLI runs on the user's Node. This machine's is 20, which reads NODE_EXTRA_CA_CERTS as it
   // starts; Node 24 (the current LTS, installed for the VS Code tiers) reads it only for a TLS
   // connection, and starts faster. The same figures with it, where it is installed.
-  const node24 = path.join(ctx.root, NODE24);
   if (existsSync(node24) && !ctx.stopped()) {
     const version = (await runTimed([node24, '--version'])).stdout.trim();
     const small = await compare(ctx, 'blocks', SMALL_RECORDS, Math.max(runs, 5), progress, true, undefined, undefined, node24);
-    const worstLayout = Object.keys(metrics.layouts).sort((x, y) => metrics.layouts[x].wholeCli - metrics.layouts[y].wholeCli)[0];
-    const big = worstLayout && !ctx.stopped() ? await compare(ctx, worstLayout, records, runs, progress, false, undefined, undefined, node24) : null;
+    const big = worstLayout !== null && !ctx.stopped() ? await compare(ctx, worstLayout, records, runs, progress, false, undefined, undefined, node24) : null;
     if (small.error) failures.push(`layouts small job on Node ${version}: ${small.error}`);
     else {
       metrics.node24 = { version, smallJob: small, worst: big && !big.error ? { layout: worstLayout, ...big } : null };
