@@ -184,8 +184,10 @@ export class Store {
           // or in another process while the file keeps this key.
           const written = fileKey(file);
           if (written === null) this.histories.delete(name);
-          else this.histories.set(name, { key: written, jobs });
-          if (written !== null) db.recent[name]!.historyKey = written;
+          else {
+            this.histories.set(name, { key: written, jobs });
+            db.recent[name]!.historyKey = written;
+          }
         }
         for (const name of removed) {
           fs.rmSync(this.paths.historyFile(name), { force: true });
