@@ -245,6 +245,41 @@ describe('the end of a sorted-keys line kept as a template (the next line compar
     assert.equal(wrong, 0);
   });
 
+  it('a quote, backslash, control byte or non-digit at any place of a value in the end is never taken as the template’s: the line is read as it is without one', async () => {
+    // Names of 1 to 4 characters put the values at each of the 4 places in a 32-bit word, so every
+    // byte of them is tried in a word that is all string content and in one it shares with a quote.
+    let tried = 0;
+    for (const name of ['a', 'ab', 'abc', 'abcd']) {
+      const base = `{"record": {"id": 1}, "stream": "${name}", "time_extracted": "2026-01-01T00:00:00.123456Z", "type": "RECORD", "version": 1700000000}`;
+      const places = [...base.matchAll(/"time_extracted": "([^"]+)"|"version": (\d+)/g)].flatMap((m) => {
+        const value = m[1] ?? m[2]!;
+        const from = m.index + m[0].length - value.length - (m[1] ? 1 : 0);
+        return Array.from({ length: value.length }, (_, i) => from + i);
+      });
+      for (const at of places) {
+        for (const byte of ['"', '\\', '\u0001', 'x', '.']) {
+          const odd = base.slice(0, at) + byte + base.slice(at + 1);
+          const text = `${[base, base, odd, base].join('\n')}\n`;
+          const { result, forwarded } = await relay([Buffer.from(text)]);
+          // Without a template (the line alone), read token by token from its ends.
+          const alone = (await relay([Buffer.from(`${odd}\n`)])).result;
+          const where = `${JSON.stringify(byte)} at ${at} of ${odd}`;
+          if (alone.badLine !== null) {
+            assert.equal(result.badLine?.lineNumber, 3, where);
+            assert.equal(forwarded.toString(), `${base}\n${base}\n`, where);
+          } else {
+            assert.equal(result.badLine, null, where);
+            const expected = { ...alone.records };
+            expected[name] = (expected[name] ?? 0) + 3;
+            assert.deepEqual(result.records, expected, where);
+          }
+          tried++;
+        }
+      }
+    }
+    assert.equal(tried, 4 * (27 + 10) * 5);
+  });
+
   for (const [what, template, line] of [
     // Same length as the template's end, but a quote or backslash moves where strings end.
     ['an escaped quote in a timestamp', '"time_extracted": "2026-01-01T00:00:00Z"', '"time_extracted": "2026-01-01T00:00\\"0Z"'],
