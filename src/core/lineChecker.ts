@@ -13,7 +13,7 @@
  *   first nested value and after the last one. The record itself, which may hold any bytes, a field
  *   named "type" or strings full of braces and quotes, is never read;
  *   The end of such a line is then kept as a template (tailTemplate.ts): the next line that ends the
- *   same way, but for a timestamp or a number, is settled by comparing 4 bytes at a time;
+ *   same way, but for a timestamp or a number, is settled by comparing 8 bytes at a time;
  * - whatever that does not settle (an escaped key, a layout with nested values around "type"), and
  *   every message that is not a RECORD (SCHEMA, STATE, …, which are few), goes through JSON.parse.
  *

@@ -200,7 +200,7 @@ describe('every layout a tap writes: counts per stream equal JSON.parse of every
   }
 });
 
-describe('the end of a sorted-keys line kept as a template (the next line compared 4 bytes at a time)', () => {
+describe('the end of a sorted-keys line kept as a template (the next line compared 8 bytes at a time)', () => {
   async function counts(lines: string[]): Promise<RelayResult> {
     const text = `${lines.join('\n')}\n`;
     const { result, forwarded } = await relay([Buffer.from(text)]);
