@@ -73,6 +73,17 @@ export async function run(ctx) {
     'pipeline = raw pipe ÷ engine (first spawn until both exited, from the job log); whole CLI = raw pipe ÷ `singer-replication run` start to exit; best of each, alternated.',
     ...chosen.map((l) => `${l}: ${LAYOUTS[l].what}`),
   ];
+  // How noisy the machine was, from the runs themselves: steal (printed for the section) misses a
+  // host that is busy in other ways, and the same raw pipe then takes longer from one run to the next.
+  const spreads = Object.values(metrics.layouts).map((r) => Math.max(...r.raw) / Math.min(...r.raw) - 1);
+  if (spreads.length > 0 && runs > 1) {
+    metrics.rawSpread = { min: Math.min(...spreads), median: median(spreads), max: Math.max(...spreads) };
+    const pct = (x) => `${(100 * x).toFixed(0)} %`;
+    notes.push(
+      `noise: the raw pipe's slowest run of a layout took ${pct(metrics.rawSpread.min)}–${pct(metrics.rawSpread.max)} longer than its fastest ` +
+        `(median ${pct(metrics.rawSpread.median)}); a ratio can move about that much between runs`,
+    );
+  }
   if (worstLayout !== null) {
     const worst = metrics.layouts[worstLayout].wholeCli;
     notes.push(`whole CLI at ${records.toLocaleString('en-US')} records, worst layout: ${worst.toFixed(2)}× (goal ≥ ${WHOLE_CLI_GOAL}: ${worst >= WHOLE_CLI_GOAL ? 'met' : 'MISSED'})`);
