@@ -246,10 +246,11 @@ describe('the end of a sorted-keys line kept as a template (the next line compar
   });
 
   it('a quote, backslash, control byte or non-digit at any place of a value in the end is never taken as the template’s: the line is read as it is without one', async () => {
-    // Names of 1 to 4 characters put the values at each of the 4 places in a 32-bit word, so every
-    // byte of them is tried in a word that is all string content and in one it shares with a quote.
+    // Names of 1 to 8 characters put the values at each of the 8 places in a pair of 32-bit words
+    // (compared as one double), so every byte of them is tried in a word that is all string content,
+    // in one it shares with a quote, and in either word of a pair.
     let tried = 0;
-    for (const name of ['a', 'ab', 'abc', 'abcd']) {
+    for (const name of ['a', 'ab', 'abc', 'abcd', 'abcde', 'abcdef', 'abcdefg', 'abcdefgh']) {
       const base = `{"record": {"id": 1}, "stream": "${name}", "time_extracted": "2026-01-01T00:00:00.123456Z", "type": "RECORD", "version": 1700000000}`;
       const places = [...base.matchAll(/"time_extracted": "([^"]+)"|"version": (\d+)/g)].flatMap((m) => {
         const value = m[1] ?? m[2]!;
@@ -277,7 +278,7 @@ describe('the end of a sorted-keys line kept as a template (the next line compar
         }
       }
     }
-    assert.equal(tried, 4 * (27 + 10) * 5);
+    assert.equal(tried, 8 * (27 + 10) * 5);
   });
 
   for (const [what, template, line] of [
