@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO } from '../harness/codeServer.mjs';
-import { SHOTS, addDemo, cli as cliIn, demoCopy, serveExtension } from './workbench.mjs';
+import { SHOTS, addDemo, cli as cliIn, demoCopy, nextRunPattern, serveExtension } from './workbench.mjs';
 
 const HOUR = 3_600_000;
 const THEMES = [
@@ -40,12 +40,6 @@ async function earlierHistory(dir) {
     db.lastJobId.demo = 6;
   });
   ws.dispose();
-}
-
-function nextRunPattern(iso) {
-  const d = new Date(iso);
-  const hhmm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  return new RegExp(`^next (\\w{3} )?${hhmm}$`);
 }
 
 for (const [theme, colorTheme] of THEMES) {

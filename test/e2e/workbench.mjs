@@ -31,6 +31,16 @@ export function addDemo(workspace, ...extra) {
   cli(workspace, 'add', 'demo', '--tap', 'python3 tap_demo.py', '--target', 'python3 target_demo.py', '--tap-config', 'tap-config.json', '--target-config', 'target-config.json', ...extra);
 }
 
+/**
+ * The tree's and the status bar's `next …` for a run at `iso`: its time, after a weekday when the run
+ * is not today (a test that runs late in the evening sees `next Mon 00:05`).
+ */
+export function nextRunPattern(iso) {
+  const d = new Date(iso);
+  const hhmm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  return new RegExp(`^next (\\w{3} )?${hhmm}$`);
+}
+
 export function slug(text) {
   return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
 }
