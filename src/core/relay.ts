@@ -2,8 +2,9 @@
  * The relay between the tap's stdout and the target's stdin: it forwards whole lines only, with
  * back-pressure, has each line checked and counted (lineChecker.ts), and stops at the first line that
  * is not a JSON object with a string "type" (DESIGN §5): the target gets everything before that line
- * and nothing after it. It reads the tap's output in large chunks (tapOutput.ts) and writes each
- * chunk's whole lines to the target in one writev; docs/relay.md tells why, with the measurements.
+ * and nothing after it. It reads the tap's output in large chunks, ahead of its checks while the tap
+ * writes a burst (tapOutput.ts, readAhead.ts), and writes each chunk's whole lines to the target in one
+ * writev; docs/relay.md tells why, with the measurements.
  */
 import type { Readable, Writable } from 'node:stream';
 import { LineChecker, type BadLine } from './lineChecker';
@@ -43,6 +44,8 @@ export interface RelaySource {
    * the target, nothing kept), so the source may read into that memory again.
    */
   reuseWhen?(idle: () => boolean): void;
+  /** Hands on at once whatever the source read and still holds (its output ended). */
+  flush?(): void;
 }
 
 /** A plain readable stream (child_process's stdout pipe, a test's PassThrough) as a source. */
@@ -139,6 +142,7 @@ export class Relay {
       this.input.reuseWhen?.(() => this.sink.writableLength === 0);
       this.input.onChunk(onData);
       this.source.on('end', () => {
+        this.input.flush?.();
         if (!this.draining() && this.pendingBytes > 0) {
           const parts = this.pending;
           const bytes = this.pendingBytes;
@@ -157,6 +161,7 @@ export class Relay {
         finish();
       });
       this.source.on('error', () => {
+        this.input.flush?.();
         this.endSink();
         finish();
       });

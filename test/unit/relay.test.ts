@@ -2,7 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { PassThrough, Writable } from 'node:stream';
-import { Relay, type RelayResult } from '../../src/core/relay';
+import { ReadAhead } from '../../src/core/readAhead';
+import { Relay, type RelayResult, type RelaySource } from '../../src/core/relay';
 
 /** A target stand-in that keeps what it was sent. */
 function collectingSink(): { sink: Writable; text: () => string } {
@@ -53,6 +54,28 @@ describe('the relay (DESIGN §5: every tap line is a JSON object with a string t
   it('decodes escaped and non-ASCII stream names through the slow path', async () => {
     const { result } = await relay([`{"type": "RECORD", "stream": "a\\"b", "record": {}}\n`, rec('zürich', 1), rec('zürich', 2, false)]);
     assert.deepEqual(result.records, { 'a"b': 1, zürich: 2 });
+  });
+
+  it('takes what the source still holds read ahead when its output ends: nothing is lost', async () => {
+    // Read-ahead whose turns never come: only the end of the output can hand on what it holds.
+    const stream = new PassThrough();
+    stream.resume(); // flowing, as the tap's socket is: 'end' comes when the output ends
+    let ahead: ReadAhead | undefined;
+    const source: RelaySource = {
+      stream,
+      onChunk: (deliver) => (ahead = new ReadAhead(deliver, { largeReadBytes: 1, nextTurn: () => undefined })),
+      flush: () => ahead?.flush(),
+    };
+    const { sink, text } = collectingSink();
+    const done = new Relay(source, sink).run();
+    const input = `${rec('a', 1)}${rec('b', 2)}{"type": "RECORD", "stream": "a", "record": {}}`;
+    ahead!.push(Buffer.from(input.slice(0, 30)));
+    ahead!.push(Buffer.from(input.slice(30)));
+    assert.equal(text(), '', 'held, not yet checked');
+    stream.end();
+    const result = await done;
+    assert.equal(text(), input);
+    assert.deepEqual(result.records, { a: 2, b: 1 });
   });
 
   it('a last line without a newline is checked and forwarded', async () => {
