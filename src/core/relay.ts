@@ -3,8 +3,9 @@
  * back-pressure, has each line checked and counted (lineChecker.ts), and stops at the first line that
  * is not a JSON object with a string "type" (DESIGN §5): the target gets everything before that line
  * and nothing after it. It reads the tap's output in large chunks, ahead of its checks while the tap
- * writes a burst (tapOutput.ts, readAhead.ts), and writes each chunk's whole lines to the target in one
- * writev; docs/relay.md tells why, with the measurements.
+ * writes a burst and once a millisecond while it trickles (tapOutput.ts, readAhead.ts, readPacing.ts),
+ * and writes each chunk's whole lines to the target in one writev; docs/relay.md tells why, with the
+ * measurements.
  */
 import type { Readable, Writable } from 'node:stream';
 import { LineChecker, type BadLine } from './lineChecker';

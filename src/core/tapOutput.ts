@@ -15,6 +15,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ReadAhead } from './readAhead';
+import { ReadPacing } from './readPacing';
 import type { RelaySource } from './relay';
 
 /**
@@ -113,6 +114,7 @@ class SlabReader implements RelaySource {
   private lastRead = 0;
   private idle: () => boolean = () => false;
   private ahead: ReadAhead | undefined;
+  private readonly pacing = new ReadPacing();
   /** Output read before the relay started (normally none: the tap starts after the relay). */
   private early: Buffer[] = [];
 
@@ -145,13 +147,24 @@ class SlabReader implements RelaySource {
     return this.slab.subarray(this.used, this.used + want);
   }
 
-  /** Returns true: back-pressure goes through `stream.pause()`, not through this. */
+  /**
+   * Returns false to stop reading while a slow tap's output gathers (readPacing.ts); reading starts
+   * again after the pause unless the relay has paused the tap meanwhile, whose resume() restarts it.
+   */
   read(nread: number, buf: Uint8Array): boolean {
     const chunk = Buffer.from(buf.buffer, buf.byteOffset, nread);
     this.used += nread;
     this.lastRead = nread;
     if (this.ahead) this.ahead.push(chunk);
     else this.early.push(chunk);
-    return true;
+    const wait = this.pacing.afterRead(nread);
+    if (wait === 0) return true;
+    setTimeout(this.readAgain, wait);
+    return false;
   }
+
+  private readonly readAgain = (): void => {
+    // On a socket read through `onread`, resume() starts reading again when it had stopped.
+    if (!this.stream.destroyed && !this.stream.isPaused()) this.stream.resume();
+  };
 }

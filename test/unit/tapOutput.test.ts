@@ -99,6 +99,34 @@ describe('the tap output socket', function () {
     assert.equal(digest, createHash('sha256').update(expected(n)).digest('hex'));
   });
 
+  it('a tap that writes a line at a time, slowly: reads are paced and start again, and every byte arrives in order', async () => {
+    // ~100 B every 20 µs: ~5 KB a millisecond, below the pacing rate, for ~0.1 s.
+    const slowTap = `
+const fs = require('node:fs');
+const n = Number(process.argv[1]);
+for (let i = 0; i < n; i++) {
+  fs.writeSync(1, '{"type": "RECORD", "stream": "s' + (i % 3) + '", "record": {"id": ' + i + ', "pad": "' + 'x'.repeat(i % 97) + '"}}\\n');
+  const until = process.hrtime.bigint() + 20000n;
+  while (process.hrtime.bigint() < until);
+}
+`;
+    const out = await openTapOutput();
+    assert.ok(out);
+    const n = 5000;
+    const tap = spawn(process.execPath, ['-e', slowTap, String(n)], { stdio: ['ignore', out.childEnd, 'inherit'] });
+    out.release();
+    const parts: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+    const [result] = await Promise.all([new Relay(out.source, sink).run(), new Promise((r) => tap.on('exit', r))]);
+    assert.equal(result.lines, n);
+    assert.ok(Buffer.concat(parts).equals(Buffer.from(expected(n))), 'the target got exactly what the tap wrote');
+  });
+
   it('costs little memory before a tap writes much: 100 open outputs hold under 16 MB of buffers', async () => {
     // A scheduler runs hundreds of jobs at once; 4 MiB a job once made V8 carry 2 GB of buffers.
     const before = process.memoryUsage().external;
