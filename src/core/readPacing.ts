@@ -13,8 +13,11 @@
 export const SLOW_BYTES_PER_MS = 16 * 1024;
 /** How long the output gathers between two reads of a slow tap (Node's timers: 1-2 ms). */
 export const PAUSE_MS = 1;
-/** A read this large is part of a burst, never of a trickle (a paced read of a slow tap: ~32 KiB at most). */
-export const LARGE_READ_BYTES = 64 * 1024;
+/**
+ * Only reads smaller than this make a trickle; a larger one is part of a burst (a paced read of a slow
+ * tap gets ~32 KiB at most). Not readAhead.ts's LARGE_READ_BYTES, which asks whether a burst goes on.
+ */
+export const TRICKLE_READ_BYTES = 64 * 1024;
 /** Two reads this close are a trickle (a paced read comes 1-2 ms after the last). */
 export const TRICKLE_GAP_MS = 3;
 /** The rate is measured over windows of this length. */
@@ -32,7 +35,7 @@ export class ReadPacing {
   /** Takes one read's size; answers how long to wait before reading again (0: read on). */
   afterRead(bytes: number): number {
     const now = this.now();
-    const trickle = bytes < LARGE_READ_BYTES && this.lastBytes < LARGE_READ_BYTES && now - this.lastAt <= TRICKLE_GAP_MS;
+    const trickle = bytes < TRICKLE_READ_BYTES && this.lastBytes < TRICKLE_READ_BYTES && now - this.lastAt <= TRICKLE_GAP_MS;
     this.lastBytes = bytes;
     this.lastAt = now;
     if (!trickle) {

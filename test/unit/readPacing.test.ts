@@ -5,7 +5,7 @@
  * a burst (with its small reads among the large) is read at once; a tap that speeds up is too.
  */
 import * as assert from 'node:assert/strict';
-import { LARGE_READ_BYTES, PAUSE_MS, ReadPacing, SLOW_BYTES_PER_MS, WINDOW_MS } from '../../src/core/readPacing';
+import { TRICKLE_READ_BYTES, PAUSE_MS, ReadPacing, SLOW_BYTES_PER_MS, WINDOW_MS } from '../../src/core/readPacing';
 
 function paced() {
   let clock = 1000;
@@ -37,7 +37,7 @@ describe('pacing the reads of a slow tap', () => {
   it('never pauses after a large read, even while the tap was slow', () => {
     const { pacing, tick, trickle } = paced();
     assert.equal(trickle(WINDOW_MS + 1), PAUSE_MS);
-    assert.equal(pacing.afterRead(LARGE_READ_BYTES), 0, 'a read this large: the tap wrote much meanwhile');
+    assert.equal(pacing.afterRead(TRICKLE_READ_BYTES), 0, 'a read this large: the tap wrote much meanwhile');
     tick(1);
     assert.equal(trickle(WINDOW_MS), 0, 'nor during the next window: a burst has small reads too');
     assert.equal(trickle(1), PAUSE_MS, 'a whole window of small reads close together: a trickle again');
