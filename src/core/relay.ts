@@ -4,11 +4,13 @@
  * is not a JSON object with a string "type" (DESIGN §5): the target gets everything before that line
  * and nothing after it. It reads the tap's output in large chunks, ahead of its checks while the tap
  * writes a burst and once a millisecond while it trickles (tapOutput.ts, readAhead.ts, readPacing.ts),
- * and writes each chunk's whole lines to the target in one writev; docs/relay.md tells why, with the
- * measurements.
+ * and writes each chunk's whole lines to the target in one writev, small ones gathered into one write
+ * a millisecond (writeBatch.ts); docs/relay.md tells why, with the measurements.
  */
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { LineChecker, type BadLine } from './lineChecker';
+import { WriteBatch } from './writeBatch';
 
 const NL = 0x0a;
 /**
@@ -81,6 +83,8 @@ export class Relay {
 
   private readonly input: RelaySource;
   private readonly source: Readable;
+  /** Every write to the target goes through it, so the target gets the lines in order. */
+  private readonly out: WriteBatch;
 
   constructor(
     source: Readable | RelaySource,
@@ -89,6 +93,7 @@ export class Relay {
   ) {
     this.input = 'onChunk' in source ? source : streamSource(source);
     this.source = this.input.stream;
+    this.out = new WriteBatch(sink, { reuse: sink instanceof Socket });
   }
 
   run(): Promise<RelayResult> {
@@ -123,6 +128,7 @@ export class Relay {
       const drainTap = (): void => {
         this.targetClosed = true;
         this.paused = false;
+        this.out.discard();
         this.pending = [];
         this.pendingBytes = 0;
         this.source.resume();
@@ -154,7 +160,7 @@ export class Relay {
           } else {
             // A last line without a newline: check and forward it like any other.
             const forward = this.checker.checkParts(parts, bytes);
-            if (forward) for (const b of forward) this.sink.write(b);
+            if (forward) for (const b of forward) this.out.write(b);
           }
         }
         this.options.onProgress?.(this.checker.records());
@@ -173,7 +179,7 @@ export class Relay {
     return this.targetClosed || this.checker.badLine !== null;
   }
 
-  /** Checks a chunk and writes its whole good lines to the target, in one writev. */
+  /** Checks a chunk and writes its whole good lines to the target, in one writev or into the batch. */
   private take(chunk: Buffer): void {
     let from = 0;
     let joined: Buffer[] | null = null;
@@ -194,16 +200,16 @@ export class Relay {
       from = nl + 1;
     }
     const upto = this.checker.scan(chunk, from, chunk.length);
-    const sink = this.sink;
+    const out = this.out;
     if (joined !== null && upto > from) {
-      sink.cork();
-      for (const b of joined) sink.write(b);
-      sink.write(chunk.subarray(from, upto));
-      sink.uncork();
+      this.sink.cork();
+      for (const b of joined) out.write(b);
+      out.write(chunk.subarray(from, upto));
+      this.sink.uncork();
     } else if (joined !== null) {
-      for (const b of joined) sink.write(b);
+      for (const b of joined) out.write(b);
     } else if (upto > from) {
-      sink.write(chunk.subarray(from, upto));
+      out.write(chunk.subarray(from, upto));
     }
     if (upto < chunk.length && !this.checker.badLine) {
       this.pending.push(Buffer.from(chunk.subarray(upto)));
@@ -212,6 +218,8 @@ export class Relay {
   }
 
   private endSink(): void {
+    if (this.targetClosed) this.out.discard();
+    else this.out.flush();
     if (!this.sink.writableEnded && !this.sink.destroyed) this.sink.end();
   }
 

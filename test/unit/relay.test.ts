@@ -173,6 +173,28 @@ describe('the relay (DESIGN §5: every tap line is a JSON object with a string t
     assert.deepEqual(result.records, { a: 2 });
   });
 
+  it('gathers a line-at-a-time tap into few writes to the target, every byte in order', async () => {
+    const source = new PassThrough();
+    const writes: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        writes.push(Buffer.from(chunk));
+        cb();
+      },
+    });
+    const done = new Relay(source, sink).run();
+    const lines = Array.from({ length: 2000 }, (_, i) => rec(`s${i % 7}`, i, i % 2 === 0));
+    for (let i = 0; i < lines.length; i++) {
+      source.write(lines[i]);
+      if (i % 100 === 99) await new Promise((r) => setImmediate(r)); // the tap goes on writing, a line at a time
+    }
+    source.end();
+    const result = await done;
+    assert.equal(Buffer.concat(writes).toString(), lines.join(''));
+    assert.equal(result.lines, 2000);
+    assert.ok(writes.length <= 25, `2,000 lines in ${writes.length} writes`);
+  });
+
   it('reports progress as it goes, with snapshots the relay does not change afterwards', async () => {
     const source = new PassThrough();
     const sink = new Writable({ write: (_c, _e, cb) => cb() });
