@@ -32,7 +32,12 @@ export const LAYOUTS = {
   // message: a system call per line, and the relay reads whatever a few lines the tap wrote since.
   'sdk-random-lines': { layout: 'sdk-random', args: ['--writes', 'lines'], goal: 0.9, what: 'not tuned for: sdk-random written a line at a time, as singer-python and singer-sdk taps write' },
   'sorted-many-lines': { layout: 'sorted-many', args: ['--writes', 'lines'], goal: 0.8, what: 'not tuned for: sorted-many written a line at a time' },
+  // A tap as most are written today: singer-sdk makes and writes every message itself, ~16,000 records
+  // a second here, so a twentieth of the records keeps the row about as long as the others.
+  'singer-sdk': { sdkTap: true, scale: 0.05, goal: 0.9, what: 'not tuned for: a tap built on singer-sdk (PyPI), its own messages, a flush after each; a twentieth of the records' },
 };
+/** Where scripts/setup-python.sh installs singer-sdk (the singer-sdk row's tap runs on it). */
+const SDK_PYTHON = '.venv-test/bin/python';
 const WHOLE_CLI_GOAL = 0.85;
 const SMALL_JOB_GOAL = 1.5;
 const SMALL_RECORDS = 10;
@@ -198,7 +203,12 @@ export async function run(ctx) {
 /** `target`: the sink's argv (default: fast_sink.py); a real target writes its files into a temporary folder. */
 async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined, target = undefined, runtime = undefined) {
   const shape = LAYOUTS[layout] ?? {};
-  const tap = [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
+  if (shape.scale) records = Math.max(1000, Math.round(records * shape.scale));
+  const sdkPython = path.join(ctx.root, SDK_PYTHON);
+  if (shape.sdkTap && !existsSync(sdkPython)) return { error: `${SDK_PYTHON} not installed; scripts/setup-python.sh installs it` };
+  const tap = shape.sdkTap
+    ? [sdkPython, path.join(ctx.root, 'test/fixtures/bench/sdk_tap.py'), '--records', String(records)]
+    : [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
   const sink = target ?? [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
   const out = target ? mkdtempSync(path.join(tmpdir(), 'singer-bench-out-')) : undefined;
   const a = rawPipe(tap, sink, records, out);

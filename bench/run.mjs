@@ -10,8 +10,9 @@
 //   --runs N        runs per contender, best one kept (default 3; env BENCH_RUNS)
 //   --only NAME     run only this section (repeatable)
 //   --layout NAME   layouts: only this tap layout (repeatable; default all: blocks, interleaved,
-//                   compact, many, sorted, sorted-compact, sorted-many, sdk-random, and the last two
-//                   written a line at a time: sdk-random-lines, sorted-many-lines)
+//                   compact, many, sorted, sorted-compact, sorted-many, sdk-random, the last two
+//                   written a line at a time: sdk-random-lines, sorted-many-lines, and singer-sdk:
+//                   a tap built on singer-sdk from PyPI, at a twentieth of --records)
 //   --integrations N      scheduler: integrations in the workspace (default 500)
 //   --rounds N            scheduler: recurrences watched after the first jobs (default 2)
 //   --frequency-seconds S scheduler: their frequency (default 60)
