@@ -68,6 +68,26 @@ describe('real targets from PyPI', function () {
     assert.ok(all.length - unique.size <= Math.max(...first) - acknowledged, `${all.length - unique.size} duplicates: more than the unacknowledged tail`);
   });
 
+  it('a tap built on singer-sdk, a flush per message, into target-csv: every record counted per stream and loaded', async () => {
+    // The bench's singer-sdk tap: the library writes each message itself (escaped quotes, \u00fc), a line at a
+    // time, so the relay paces its reads and batches its writes to the target.
+    const target = requireTarget('target-csv');
+    const python = requireTarget('python');
+    const ws = tempWorkspace();
+    fs.mkdirSync(ws.file('csv'));
+    ws.writeJson('target.json', { output_path: 'csv' });
+    const tap = `${python} ${path.join(REPO, 'test/fixtures/bench/sdk_tap.py')} --records 3001`;
+    assert.equal((await cli(ws, 'add', 'sdk', '--tap', tap, '--target', target, '--target-config', 'target.json')).code, 0);
+    const r = await cli(ws, 'run', 'sdk');
+    assert.equal(r.code, 0, r.err + (await cli(ws, 'log', 'sdk')).out);
+    const [job] = JSON.parse((await cli(ws, 'jobs', 'sdk', '--json')).out) as Array<{ records: Record<string, number> }>;
+    assert.deepEqual(job.records, { orders: 1501, users: 1500 });
+    const orders = fs.readFileSync(ws.file('csv/orders.csv'), 'utf8').trim().split('\n');
+    assert.equal(orders.length, 1502, 'a header and 1,501 rows');
+    assert.ok(orders.some((row) => row.includes('Zürich')) && orders.some((row) => row.includes('wrapped')));
+    assert.equal(fs.readFileSync(ws.file('csv/users.csv'), 'utf8').trim().split('\n').length, 1501);
+  });
+
   it('meltanolabs-target-csv (singer-sdk) loads the records, emits state, and its logs keep their levels', async () => {
     const target = requireTarget('target-csv');
     const ws = tempWorkspace();
