@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { Engine } from '../../src/core/engine';
+import { newJob } from '../../src/core/jobs';
 import { FileLock, LockTimeoutError } from '../../src/core/lock';
 import { workspacePaths } from '../../src/core/paths';
 import { processStartTime } from '../../src/core/process';
@@ -98,6 +99,40 @@ describe('the database (rule 14)', () => {
     } finally {
       scheduler.dispose();
     }
+  });
+
+  it('what read() handed out is not changed by later writes, nor by a change that is refused', async () => {
+    const t = tempWorkspace();
+    const engine = new Engine({ workspace: t.dir });
+    await engine.add({ name: 'a', tap: ['x'], target: ['y'], tapConfig: null, targetConfig: null, catalog: null, env: {}, schedule: { kind: 'default' }, paused: false });
+    const store = new Store(workspacePaths(t.dir));
+    const started = '2026-01-01T00:00:00.000Z';
+    await store.update((db, h) => {
+      db.lastJobId.a = 1;
+      h.jobs('a').push(newJob({ integration: 'a', id: '000001', status: 'Running', trigger: 'manual', startedAt: started }));
+    });
+    const before = await store.read();
+    const seen = JSON.stringify(before);
+    await store.update((db, h) => {
+      db.integrations[0]!.paused = true;
+      db.lastJobId.a = 5;
+      h.jobs('a')[0]!.status = 'Succeeded';
+    });
+    assert.equal(JSON.stringify(before), seen, 'the earlier snapshot is as it was');
+    await assert.rejects(
+      store.update((db, h) => {
+        db.integrations[0]!.paused = false;
+        db.lastJobId.a = 9;
+        h.jobs('a')[0]!.status = 'Failed';
+        throw new Error('refused');
+      }),
+      /refused/,
+    );
+    const after = await store.read();
+    assert.equal(after.integrations[0]!.paused, true);
+    assert.equal(after.lastJobId.a, 5);
+    assert.equal(after.recent.a?.last?.status, 'Succeeded');
+    assert.equal((await store.history('a'))[0]!.status, 'Succeeded');
   });
 
   it('a lock wait that runs out is a database error (exit 2, nothing written), naming the holder and what to do', async () => {
