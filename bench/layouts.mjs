@@ -32,12 +32,13 @@ export const LAYOUTS = {
   // message: a system call per line, and the relay reads whatever a few lines the tap wrote since.
   'sdk-random-lines': { layout: 'sdk-random', args: ['--writes', 'lines'], goal: 0.9, what: 'not tuned for: sdk-random written a line at a time, as singer-python and singer-sdk taps write' },
   'sorted-many-lines': { layout: 'sorted-many', args: ['--writes', 'lines'], goal: 0.8, what: 'not tuned for: sorted-many written a line at a time' },
-  // A tap as most are written today: singer-sdk makes and writes every message itself, ~16,000 records
-  // a second here, so a twentieth of the records keeps the row about as long as the others.
-  'singer-sdk': { sdkTap: true, scale: 0.05, goal: 0.9, what: 'not tuned for: a tap built on singer-sdk (PyPI), its own messages, a flush after each; a twentieth of the records' },
+  // Taps as they are written, on the libraries from PyPI (scripts/setup-python.sh installs them): the
+  // library makes and writes every message itself, a flush after each. They make ~10,000 (singer-sdk)
+  // and ~20,000 (singer-python) records a second here, so a fraction of the records keeps each row
+  // about as long as the others.
+  'singer-sdk': { library: { python: '.venv-test/bin/python', script: 'sdk_tap.py' }, scale: 0.05, goal: 0.9, what: 'not tuned for: a tap built on singer-sdk (PyPI), its own messages, a flush after each; a twentieth of the records' },
+  'singer-python': { library: { python: '.venv-test/isolated/target-jsonl/bin/python', script: 'python_tap.py' }, scale: 0.1, goal: 0.9, what: 'not tuned for: a tap written on singer-python (PyPI), write_record and a flush for each; a tenth of the records' },
 };
-/** Where scripts/setup-python.sh installs singer-sdk (the singer-sdk row's tap runs on it). */
-const SDK_PYTHON = '.venv-test/bin/python';
 const WHOLE_CLI_GOAL = 0.85;
 const SMALL_JOB_GOAL = 1.5;
 const SMALL_RECORDS = 10;
@@ -204,10 +205,10 @@ export async function run(ctx) {
 async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined, target = undefined, runtime = undefined) {
   const shape = LAYOUTS[layout] ?? {};
   if (shape.scale) records = Math.max(1000, Math.round(records * shape.scale));
-  const sdkPython = path.join(ctx.root, SDK_PYTHON);
-  if (shape.sdkTap && !existsSync(sdkPython)) return { error: `${SDK_PYTHON} not installed; scripts/setup-python.sh installs it` };
-  const tap = shape.sdkTap
-    ? [sdkPython, path.join(ctx.root, 'test/fixtures/bench/sdk_tap.py'), '--records', String(records)]
+  const lib = shape.library;
+  if (lib && !existsSync(path.join(ctx.root, lib.python))) return { error: `${lib.python} not installed; scripts/setup-python.sh installs it` };
+  const tap = lib
+    ? [path.join(ctx.root, lib.python), path.join(ctx.root, 'test/fixtures/bench', lib.script), '--records', String(records)]
     : [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
   const sink = target ?? [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
   const out = target ? mkdtempSync(path.join(tmpdir(), 'singer-bench-out-')) : undefined;

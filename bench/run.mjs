@@ -11,8 +11,9 @@
 //   --only NAME     run only this section (repeatable)
 //   --layout NAME   layouts: only this tap layout (repeatable; default all: blocks, interleaved,
 //                   compact, many, sorted, sorted-compact, sorted-many, sdk-random, the last two
-//                   written a line at a time: sdk-random-lines, sorted-many-lines, and singer-sdk:
-//                   a tap built on singer-sdk from PyPI, at a twentieth of --records)
+//                   written a line at a time: sdk-random-lines, sorted-many-lines, and singer-sdk
+//                   and singer-python: taps written on those libraries from PyPI, at a twentieth
+//                   and a tenth of --records)
 //   --integrations N      scheduler: integrations in the workspace (default 500)
 //   --rounds N            scheduler: recurrences watched after the first jobs (default 2)
 //   --frequency-seconds S scheduler: their frequency (default 60)

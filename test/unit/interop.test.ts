@@ -88,6 +88,25 @@ describe('real targets from PyPI', function () {
     assert.equal(fs.readFileSync(ws.file('csv/users.csv'), 'utf8').trim().split('\n').length, 1501);
   });
 
+  it('a tap written on singer-python, a flush per message, into target-jsonl: every record counted per stream and loaded', async () => {
+    // The bench's singer-python tap, on the Python that target-jsonl's virtualenv (and so singer-python) lives in.
+    const target = requireTarget('target-jsonl');
+    const python = path.join(REPO, '.venv-test/isolated/target-jsonl/bin/python');
+    assert.ok(fs.existsSync(python), `${python} is missing: run \`bash scripts/setup-python.sh\``);
+    const ws = tempWorkspace();
+    fs.mkdirSync(ws.file('out'));
+    ws.writeJson('target.json', { destination_path: 'out' });
+    const tap = `${python} ${path.join(REPO, 'test/fixtures/bench/python_tap.py')} --records 2001`;
+    assert.equal((await cli(ws, 'add', 'sp', '--tap', tap, '--target', target, '--target-config', 'target.json')).code, 0);
+    const r = await cli(ws, 'run', 'sp');
+    assert.equal(r.code, 0, r.err + (await cli(ws, 'log', 'sp')).out);
+    const [job] = JSON.parse((await cli(ws, 'jobs', 'sp', '--json')).out) as Array<{ records: Record<string, number> }>;
+    assert.deepEqual(job.records, { users: 1000, orders: 1001 });
+    const ids = jsonlIds(ws.file('out'));
+    assert.equal(ids.length, 2001);
+    assert.deepEqual(JSON.parse((await cli(ws, 'state', 'sp', '--json')).out), { bookmarks: { users: { id: 999 }, orders: { id: 1000 } } });
+  });
+
   it('meltanolabs-target-csv (singer-sdk) loads the records, emits state, and its logs keep their levels', async () => {
     const target = requireTarget('target-csv');
     const ws = tempWorkspace();
