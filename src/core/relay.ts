@@ -218,8 +218,8 @@ export class Relay {
   }
 
   private endSink(): void {
-    if (this.targetClosed) this.out.discard();
-    else this.out.flush();
+    // A target that is gone had the batch discarded with it (drainTap), so this writes nothing then.
+    this.out.flush();
     if (!this.sink.writableEnded && !this.sink.destroyed) this.sink.end();
   }
 
