@@ -6,7 +6,7 @@
 // alternated a, b, a, b…, best of `runs`. Then a 10-record job: the whole CLI against a raw pipe of
 // the same two Python programs, where the CLI's own start-up is all that differs.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { engine, rawPipe } from './relay.mjs';
 import { fmtSec, runTimed } from './lib.mjs';
@@ -30,8 +30,9 @@ export const LAYOUTS = {
   'sdk-random': { goal: 0.9, what: 'not tuned for: compact, type first, 20 streams at random, records of ~80 B to 2 KB with nested values and escaped quotes, a new time_extracted every line' },
   // Every row above writes 10,000 lines at a time. singer-python and singer-sdk flush after every
   // message: a system call per line, and the relay reads whatever a few lines the tap wrote since.
-  'sdk-random-lines': { layout: 'sdk-random', args: ['--writes', 'lines'], goal: 0.9, what: 'not tuned for: sdk-random written a line at a time, as singer-python and singer-sdk taps write' },
-  'sorted-many-lines': { layout: 'sorted-many', args: ['--writes', 'lines'], goal: 0.8, what: 'not tuned for: sorted-many written a line at a time' },
+  // `ceiling`: also timed with `cat` between tap and sink (see the note these rows print).
+  'sdk-random-lines': { layout: 'sdk-random', args: ['--writes', 'lines'], ceiling: true, goal: 0.9, what: 'not tuned for: sdk-random written a line at a time, as singer-python and singer-sdk taps write' },
+  'sorted-many-lines': { layout: 'sorted-many', args: ['--writes', 'lines'], ceiling: true, goal: 0.8, what: 'not tuned for: sorted-many written a line at a time' },
   // Taps as they are written, on the libraries from PyPI (scripts/setup-python.sh installs them): the
   // library makes and writes every message itself, a flush after each. They make ~10,000 (singer-sdk)
   // and ~20,000 (singer-python) records a second here, so a fraction of the records keeps each row
@@ -92,6 +93,17 @@ export async function run(ctx) {
     notes.push(
       `noise: the raw pipe's slowest run of a layout took ${pct(metrics.rawSpread.min)}–${pct(metrics.rawSpread.max)} longer than its fastest ` +
         `(median ${pct(metrics.rawSpread.median)}); a ratio can move about that much between runs`,
+    );
+  }
+  // What a line-at-a-time row can reach here: a tap writing a line per system call keeps most of the
+  // cores busy in the raw pipe already, and a relay needs CPU of its own (docs/relay.md).
+  const cores = availableParallelism();
+  for (const [layout, r] of Object.entries(metrics.layouts)) {
+    if (!r.ceiling) continue;
+    const busy = r.ceiling.rawCores === null ? '' : `the raw pipe kept ${r.ceiling.rawCores.toFixed(2)} of ${cores} cores busy; `;
+    notes.push(
+      `${layout}, what bounds it here: ${busy}with \`cat\` between tap and sink (a process that only copies, through pipes) it ran at ` +
+        `${r.ceiling.cat.toFixed(2)}× the raw pipe (${r.ceiling.catRuns.map(fmtSec).join(' ')} s); the relay, which checks every line, ${r.pipeline.toFixed(2)}×`,
     );
   }
   if (worstLayout !== null) {
@@ -212,7 +224,8 @@ async function compare(ctx, layout, records, runs, progress, phases = false, env
     : [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
   const sink = target ?? [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
   const out = target ? mkdtempSync(path.join(tmpdir(), 'singer-bench-out-')) : undefined;
-  const a = rawPipe(tap, sink, records, out);
+  const a = rawPipe(tap, sink, records, out, { cpu: Boolean(shape.ceiling) });
+  const c = shape.ceiling ? rawPipe(tap, sink, records, out, { middle: ['cat'], key: 'c' }) : null;
   const b = engine(ctx, tap, sink, records, phases ? ['-r', path.join(ctx.root, 'bench/phases.cjs')] : [], env, runtime);
   try {
     await a.setup();
@@ -221,6 +234,7 @@ async function compare(ctx, layout, records, runs, progress, phases = false, env
       progress(`layouts: ${layout} (${records}) run ${i}/${runs}`);
       a.results.push(await a.measure());
       b.results.push(await b.measure());
+      if (c) c.results.push(await c.measure());
     }
   } catch (err) {
     return { error: err.message };
@@ -240,7 +254,15 @@ async function compare(ctx, layout, records, runs, progress, phases = false, env
         after: median(marks.map((m) => m.exit - m.lastExit)),
       }
     : null;
-  return { pipeline: Math.min(...raw) / Math.min(...eng), wholeCli: Math.min(...raw) / Math.min(...cli), raw, engine: eng, cli, phases: phaseMedians };
+  const cpu = a.results.map((r) => r.cpuMs);
+  const ceiling = c
+    ? {
+        cat: Math.min(...raw) / Math.min(...c.results.map((r) => r.wallMs)),
+        catRuns: c.results.map((r) => r.wallMs),
+        rawCores: cpu.every((x) => x !== null) ? median(cpu.map((x, i) => x / a.results[i].wallMs)) : null,
+      }
+    : null;
+  return { pipeline: Math.min(...raw) / Math.min(...eng), wholeCli: Math.min(...raw) / Math.min(...cli), raw, engine: eng, cli, phases: phaseMedians, ceiling };
 }
 
 function median(xs) {

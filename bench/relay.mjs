@@ -11,6 +11,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { runTimed, shJoin, shQuote, fmtInt, fmtSec, fmtMB, tail } from './lib.mjs';
 
 export const name = 'relay';
@@ -157,23 +158,41 @@ function checkSink(res, records, what) {
   if (m && Number(m[1]) < records) throw new Error(`${what}: the sink read ${m[1]} lines, fewer than ${records} records`);
 }
 
-/** `cwd`: where a real target writes its files (the engine runs it in the workspace). */
-export function rawPipe(tapArgv, sinkArgv, records, cwd = undefined) {
-  const script = `${shJoin(tapArgv)} | ${shJoin(sinkArgv)}`;
+/**
+ * `cwd`: where a real target writes its files (the engine runs it in the workspace). `middle`: a
+ * program between tap and sink (`cat`: what a process that only copies costs). `cpu` (Linux): the shell
+ * reads its own /proc stat with builtins once it has waited for the pipeline (no process more to time),
+ * and `cpuMs` is its programs' CPU time.
+ */
+export function rawPipe(tapArgv, sinkArgv, records, cwd = undefined, { middle = null, key = 'a', cpu = false } = {}) {
+  const pipe = [tapArgv, ...(middle ? [middle] : []), sinkArgv].map(shJoin).join(' | ');
+  const linux = cpu && process.platform === 'linux';
+  const script = linux ? `${pipe}; s=$?; read -r st < /proc/$$/stat; echo "$st" >&2; exit $s` : pipe;
+  const what = middle ? `the raw pipe with ${middle[0]} between` : 'the raw pipe';
   return {
-    key: 'a',
+    key,
     results: [],
     async setup() {
       return null;
     },
     async measure() {
       const res = await runTimed(['sh', '-c', script], { group: true, cwd });
-      checkSink(res, records, 'the raw pipe');
-      if (!res.stdout.includes('bookmarks')) throw new Error('the raw pipe: the sink echoed no state');
-      return { wallMs: res.wallMs, rssKB: null };
+      checkSink(res, records, what);
+      if (!res.stdout.includes('bookmarks')) throw new Error(`${what}: the sink echoed no state`);
+      return { wallMs: res.wallMs, rssKB: null, cpuMs: linux ? childrenCpuMs(res.stderr) : null };
     },
     cleanup() {},
   };
+}
+
+let clockTicks;
+/** The CPU time of the children a shell waited for, from its /proc/<pid>/stat line (cutime + cstime). */
+function childrenCpuMs(stderr) {
+  const m = /^\d+ \(.*\) (.*)$/m.exec(stderr);
+  if (!m) return null;
+  const fields = m[1].split(' '); // from field 3 (state): cutime is field 16, cstime 17
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks;
 }
 
 /** `runtime`: the Node that runs the CLI (default: the one running the bench). */
