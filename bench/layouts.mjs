@@ -103,7 +103,7 @@ export async function run(ctx) {
     const busy = r.ceiling.rawCores === null ? '' : `the raw pipe kept ${r.ceiling.rawCores.toFixed(2)} of ${cores} cores busy; `;
     notes.push(
       `${layout}, what bounds it here: ${busy}with \`cat\` between tap and sink (a process that only copies, through pipes) it ran at ` +
-        `${r.ceiling.cat.toFixed(2)}× the raw pipe (${r.ceiling.catRuns.map(fmtSec).join(' ')} s); the relay, which checks every line, ${r.pipeline.toFixed(2)}×`,
+        `${r.ceiling.cat.toFixed(2)}× the raw pipe (${r.ceiling.catRuns.map(fmtSec).join(' ')} s); the relay ${r.pipeline.toFixed(2)}× (docs/relay.md: what bounds these rows)`,
     );
   }
   if (worstLayout !== null) {
