@@ -6,9 +6,9 @@
 // none of the relay's other rules (bad line, a target that is gone, Stop Extraction, progress, mappers).
 //
 //   node bench/prototypes/thread-loop.mjs [--layout NAME]... [--records N] [--runs N]
-// times, alternated, the raw pipe, the same with `cat` between tap and sink, this loop, and
-// `singer-replication run` (build it first: `npm run build:prod`), and prints each as the raw pipe's best
-// time ÷ its best. Default: sdk-random-lines, sorted-many-lines and blocks, 1,000,000 records, 3 runs.
+// times, alternated, the raw pipe, the same with `cat` between tap and sink, this loop (blocking, and
+// polling: see relay() below) and `singer-replication run` (build it first: `npm run build:prod`), and
+// prints each as the raw pipe's best time ÷ its best. Default: sdk-random-lines, sorted-many-lines and blocks, 1,000,000 records, 3 runs.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,8 +22,13 @@ const root = path.resolve(path.dirname(here), '../..');
 if (process.argv[2] === '--relay') relay(process.argv.slice(3));
 else await compare(process.argv.slice(2));
 
-/** `--relay CHECKER TAP... -- SINK...`: one job through the loop; prints `relay LINES RECORDS` on stderr. */
-function relay([checker, ...rest]) {
+/**
+ * `--relay CHECKER MODE TAP... -- SINK...`: one job through the loop; prints `relay LINES RECORDS` on
+ * stderr. MODE `blocking`: the loop's reads and writes block. `polling`: they do not, and the loop waits
+ * briefly when a pipe is empty or full (0.05 ms, up to 2 ms once it has stayed so for 20 ms), so that
+ * the thread never holds the process's exit (Node waits for its workers as it exits).
+ */
+function relay([checker, mode, ...rest]) {
   const sep = rest.indexOf('--');
   const [tapArgv, sinkArgv] = [rest.slice(0, sep), rest.slice(sep + 1)];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thread-loop-'));
@@ -33,10 +38,11 @@ function relay([checker, ...rest]) {
   const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
   const first = fs.openSync(`${dir}/out`, O_RDONLY | O_NONBLOCK);
   const tapEnd = fs.openSync(`${dir}/out`, O_WRONLY);
-  const fromTap = fs.openSync(`${dir}/out`, O_RDONLY);
-  fs.closeSync(first);
+  const polling = mode === 'polling';
+  const fromTap = polling ? first : fs.openSync(`${dir}/out`, O_RDONLY);
+  if (!polling) fs.closeSync(first);
   const firstIn = fs.openSync(`${dir}/in`, O_RDONLY | O_NONBLOCK);
-  const toTarget = fs.openSync(`${dir}/in`, O_WRONLY);
+  const toTarget = fs.openSync(`${dir}/in`, O_WRONLY | (polling ? O_NONBLOCK : 0));
   const targetEnd = fs.openSync(`${dir}/in`, O_RDONLY);
   fs.closeSync(firstIn);
   fs.rmSync(dir, { recursive: true });
@@ -46,17 +52,28 @@ function relay([checker, ...rest]) {
     `
     const { workerData: { fromTap, toTarget, checker }, parentPort } = require('node:worker_threads');
     const fs = require('node:fs');
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    // 0.05 ms while the pipe has been empty or full for under 20 ms (a tap between two blocks, a target
+    // draining its pipe); then longer, up to 2 ms, so that an idle tap costs little.
+    let since = 0;
+    const wait = () => {
+      const now = performance.now();
+      if (since === 0) since = now;
+      Atomics.wait(nap, 0, 0, now - since < 20 ? 0.05 : Math.min(2, (now - since) / 20));
+    };
+    const read = (buf, at, len) => { for (;;) { try { const n = fs.readSync(fromTap, buf, at, len, null); since = 0; return n; } catch (e) { if (e.code !== 'EAGAIN') throw e; wait(); } } };
+    const write = (buf, at, len) => { for (;;) { try { const n = fs.writeSync(toTarget, buf, at, len); since = 0; return n; } catch (e) { if (e.code !== 'EAGAIN') throw e; wait(); } } };
     const lines = new (require(checker).LineChecker)();
     let buf = Buffer.allocUnsafe(1 << 20);
     let used = 0;
     for (;;) {
       if (used === buf.length) { const bigger = Buffer.allocUnsafe(buf.length * 2); buf.copy(bigger, 0, 0, used); buf = bigger; }
-      const n = fs.readSync(fromTap, buf, used, buf.length - used, null);
+      const n = read(buf, used, buf.length - used);
       if (n === 0) break;
       const end = used + n;
       const upto = lines.scan(buf, 0, end);
       if (lines.badLine) break;
-      for (let off = 0; off < upto; ) off += fs.writeSync(toTarget, buf, off, upto - off);
+      for (let off = 0; off < upto; ) off += write(buf, off, upto - off);
       buf.copy(buf, 0, upto, end);
       used = end - upto;
     }
@@ -97,16 +114,22 @@ async function compare(args) {
     if (!shape || shape.library) throw new Error(`${layout}: not a fast_tap.py layout`);
     const tap = [python, path.join(root, 'test/fixtures/bench/fast_tap.py'), '--records', String(opts.records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
     const sink = [python, path.join(root, 'test/fixtures/bench/fast_sink.py')];
-    const loop = {
+    const loop = (mode) => ({
       results: [],
       async measure() {
-        const res = await runTimed([process.execPath, here, '--relay', checker, ...tap, '--', ...sink]);
+        const res = await runTimed([process.execPath, here, '--relay', checker, mode, ...tap, '--', ...sink]);
         const m = /relay (\d+) (\d+)/.exec(res.stderr);
         if (res.code !== 0 || !m || Number(m[2]) !== opts.records) throw new Error(`the thread loop: ${res.stderr.slice(-300)}`);
         return { wallMs: res.wallMs };
       },
+    });
+    const contenders = {
+      raw: rawPipe(tap, sink, opts.records),
+      cat: rawPipe(tap, sink, opts.records, undefined, { middle: ['cat'] }),
+      thread: loop('blocking'),
+      'thread, polling': loop('polling'),
+      cli: engine(ctx, tap, sink, opts.records),
     };
-    const contenders = { raw: rawPipe(tap, sink, opts.records), cat: rawPipe(tap, sink, opts.records, undefined, { middle: ['cat'] }), thread: loop, cli: engine(ctx, tap, sink, opts.records) };
     await contenders.cli.setup();
     for (let i = 0; i < opts.runs; i++) for (const c of Object.values(contenders)) c.results.push(await c.measure());
     const best = (c) => Math.min(...c.results.map((r) => r.wallMs));
