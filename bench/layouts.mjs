@@ -213,6 +213,17 @@ export async function run(ctx) {
   };
 }
 
+/** test/fixtures/bench/fast_tap.py writing `layout` (a key of LAYOUTS without `library`). */
+export function fastTapArgv(root, python, layout, records) {
+  const shape = LAYOUTS[layout];
+  return [python, path.join(root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
+}
+
+/** test/fixtures/bench/fast_sink.py, the sink that only counts. */
+export function fastSinkArgv(root, python) {
+  return [python, path.join(root, 'test/fixtures/bench/fast_sink.py')];
+}
+
 /** `target`: the sink's argv (default: fast_sink.py); a real target writes its files into a temporary folder. */
 async function compare(ctx, layout, records, runs, progress, phases = false, env = undefined, target = undefined, runtime = undefined) {
   const shape = LAYOUTS[layout] ?? {};
@@ -221,8 +232,8 @@ async function compare(ctx, layout, records, runs, progress, phases = false, env
   if (lib && !existsSync(path.join(ctx.root, lib.python))) return { error: `${lib.python} not installed; scripts/setup-python.sh installs it` };
   const tap = lib
     ? [path.join(ctx.root, lib.python), path.join(ctx.root, 'test/fixtures/bench', lib.script), '--records', String(records)]
-    : [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_tap.py'), '--records', String(records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
-  const sink = target ?? [ctx.python, path.join(ctx.root, 'test/fixtures/bench/fast_sink.py')];
+    : fastTapArgv(ctx.root, ctx.python, layout, records);
+  const sink = target ?? fastSinkArgv(ctx.root, ctx.python);
   const out = target ? mkdtempSync(path.join(tmpdir(), 'singer-bench-out-')) : undefined;
   const a = rawPipe(tap, sink, records, out, { cpu: Boolean(shape.ceiling) });
   const c = shape.ceiling ? rawPipe(tap, sink, records, out, { middle: ['cat'], key: 'c' }) : null;
@@ -255,11 +266,12 @@ async function compare(ctx, layout, records, runs, progress, phases = false, env
       }
     : null;
   const cpu = a.results.map((r) => r.cpuMs);
-  const ceiling = c
+  const catRuns = c?.results.map((r) => r.wallMs);
+  const ceiling = catRuns
     ? {
-        cat: Math.min(...raw) / Math.min(...c.results.map((r) => r.wallMs)),
-        catRuns: c.results.map((r) => r.wallMs),
-        rawCores: cpu.every((x) => x !== null) ? median(cpu.map((x, i) => x / a.results[i].wallMs)) : null,
+        cat: Math.min(...raw) / Math.min(...catRuns),
+        catRuns,
+        rawCores: cpu.every((x) => x !== null) ? median(cpu.map((x, i) => x / raw[i])) : null,
       }
     : null;
   return { pipeline: Math.min(...raw) / Math.min(...eng), wholeCli: Math.min(...raw) / Math.min(...cli), raw, engine: eng, cli, phases: phaseMedians, ceiling };

@@ -91,7 +91,7 @@ function relay([checker, mode, ...rest]) {
 }
 
 async function compare(args) {
-  const { LAYOUTS } = await import('../layouts.mjs');
+  const { LAYOUTS, fastTapArgv, fastSinkArgv } = await import('../layouts.mjs');
   const { rawPipe, engine } = await import('../relay.mjs');
   const { runTimed, resolvePython } = await import('../lib.mjs');
   const opts = { layouts: [], records: 1_000_000, runs: 3 };
@@ -110,10 +110,9 @@ async function compare(args) {
   const cleanups = [];
   const ctx = { root, onCleanup: (fn) => cleanups.push(fn) };
   for (const layout of opts.layouts) {
-    const shape = LAYOUTS[layout];
-    if (!shape || shape.library) throw new Error(`${layout}: not a fast_tap.py layout`);
-    const tap = [python, path.join(root, 'test/fixtures/bench/fast_tap.py'), '--records', String(opts.records), '--layout', shape.layout ?? layout, ...(shape.args ?? [])];
-    const sink = [python, path.join(root, 'test/fixtures/bench/fast_sink.py')];
+    if (!LAYOUTS[layout] || LAYOUTS[layout].library) throw new Error(`${layout}: not a fast_tap.py layout`);
+    const tap = fastTapArgv(root, python, layout, opts.records);
+    const sink = fastSinkArgv(root, python);
     const loop = (mode) => ({
       results: [],
       async measure() {
