@@ -33,6 +33,16 @@ async function addWith(ws: Workspace, name: string, target: string, tapConfig: o
   assert.equal(r.code, 0, r.err);
 }
 
+/** Adds `name` with a tap command of its own, runs one job that must succeed, and gives its per-stream counts. */
+async function runLibraryTap(ws: Workspace, name: string, tap: string, target: string, targetConfig: object): Promise<Record<string, number>> {
+  ws.writeJson('target.json', targetConfig);
+  assert.equal((await cli(ws, 'add', name, '--tap', tap, '--target', target, '--target-config', 'target.json')).code, 0);
+  const r = await cli(ws, 'run', name);
+  assert.equal(r.code, 0, r.err + (await cli(ws, 'log', name)).out);
+  const [job] = JSON.parse((await cli(ws, 'jobs', name, '--json')).out) as Array<{ records: Record<string, number> }>;
+  return job.records;
+}
+
 describe('real targets from PyPI', function () {
   this.timeout(120_000);
 
@@ -75,13 +85,8 @@ describe('real targets from PyPI', function () {
     const python = requireTarget('python');
     const ws = tempWorkspace();
     fs.mkdirSync(ws.file('csv'));
-    ws.writeJson('target.json', { output_path: 'csv' });
     const tap = `${python} ${path.join(REPO, 'test/fixtures/bench/sdk_tap.py')} --records 3001`;
-    assert.equal((await cli(ws, 'add', 'sdk', '--tap', tap, '--target', target, '--target-config', 'target.json')).code, 0);
-    const r = await cli(ws, 'run', 'sdk');
-    assert.equal(r.code, 0, r.err + (await cli(ws, 'log', 'sdk')).out);
-    const [job] = JSON.parse((await cli(ws, 'jobs', 'sdk', '--json')).out) as Array<{ records: Record<string, number> }>;
-    assert.deepEqual(job.records, { orders: 1501, users: 1500 });
+    assert.deepEqual(await runLibraryTap(ws, 'sdk', tap, target, { output_path: 'csv' }), { orders: 1501, users: 1500 });
     const orders = fs.readFileSync(ws.file('csv/orders.csv'), 'utf8').trim().split('\n');
     assert.equal(orders.length, 1502, 'a header and 1,501 rows');
     assert.ok(orders.some((row) => row.includes('Zürich')) && orders.some((row) => row.includes('wrapped')));
@@ -95,13 +100,8 @@ describe('real targets from PyPI', function () {
     assert.ok(fs.existsSync(python), `${python} is missing: run \`bash scripts/setup-python.sh\``);
     const ws = tempWorkspace();
     fs.mkdirSync(ws.file('out'));
-    ws.writeJson('target.json', { destination_path: 'out' });
     const tap = `${python} ${path.join(REPO, 'test/fixtures/bench/python_tap.py')} --records 2001`;
-    assert.equal((await cli(ws, 'add', 'sp', '--tap', tap, '--target', target, '--target-config', 'target.json')).code, 0);
-    const r = await cli(ws, 'run', 'sp');
-    assert.equal(r.code, 0, r.err + (await cli(ws, 'log', 'sp')).out);
-    const [job] = JSON.parse((await cli(ws, 'jobs', 'sp', '--json')).out) as Array<{ records: Record<string, number> }>;
-    assert.deepEqual(job.records, { users: 1000, orders: 1001 });
+    assert.deepEqual(await runLibraryTap(ws, 'sp', tap, target, { destination_path: 'out' }), { users: 1000, orders: 1001 });
     const ids = jsonlIds(ws.file('out'));
     assert.equal(ids.length, 2001);
     assert.deepEqual(JSON.parse((await cli(ws, 'state', 'sp', '--json')).out), { bookmarks: { users: { id: 999 }, orders: { id: 1000 } } });

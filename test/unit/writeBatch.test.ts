@@ -23,6 +23,14 @@ function recordingSink(opts: { async?: boolean } = {}) {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Writes "one\n" and "two\n" as two batches, each flushed at once. */
+function twoBatches(batch: WriteBatch): void {
+  batch.write(Buffer.from('one\n'));
+  batch.flush();
+  batch.write(Buffer.from('two\n'));
+  batch.flush();
+}
+
 describe('gathering the relay writes to the target', () => {
   it('writes small pieces together, a millisecond after the first, in order', async () => {
     const { sink, got } = recordingSink();
@@ -78,10 +86,7 @@ describe('gathering the relay writes to the target', () => {
     // A sink still holding the last batch (its write has not completed) must not see it change.
     const slow = recordingSink({ async: true });
     const held = new WriteBatch(slow.sink, { reuse: true });
-    held.write(Buffer.from('one\n'));
-    held.flush();
-    held.write(Buffer.from('two\n'));
-    held.flush();
+    twoBatches(held);
     assert.equal(slow.got[0].buf.toString(), 'one\n', 'the first batch is unchanged');
     assert.notEqual(slow.got[0].buf.buffer, slow.got.length > 1 ? slow.got[1].buf.buffer : null);
     await sleep(20);
@@ -90,19 +95,13 @@ describe('gathering the relay writes to the target', () => {
     // A sink that may keep what it is given (reuse: false) gets new memory every time.
     const keeps = recordingSink();
     const fresh = new WriteBatch(keeps.sink, { reuse: false });
-    fresh.write(Buffer.from('one\n'));
-    fresh.flush();
-    fresh.write(Buffer.from('two\n'));
-    fresh.flush();
+    twoBatches(fresh);
     assert.deepEqual(keeps.got.map((g) => g.buf.toString()), ['one\n', 'two\n']);
 
     // A socket-like sink that is done with each write at once: the same memory serves again.
     const quick = recordingSink();
     const reused = new WriteBatch(quick.sink, { reuse: true });
-    reused.write(Buffer.from('one\n'));
-    reused.flush();
-    reused.write(Buffer.from('two\n'));
-    reused.flush();
+    twoBatches(reused);
     assert.equal(quick.got[0].buf.buffer, quick.got[1].buf.buffer);
   });
 
