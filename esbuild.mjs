@@ -61,6 +61,8 @@ const configs = [
   // The CLI: a small launcher (dist/cli.js) that loads the command line (dist/cli-main.js) from V8's code cache.
   { ...node, entryPoints: ['src/cliLauncher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, sourcemap: false },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js', plugins: [sharedBuiltins] },
+  // The relay's thread (src/core/threadRelay.ts): beside dist/core.js and dist/cli-main.js, which start it.
+  { ...node, entryPoints: ['src/core/relayWorker.ts'], outfile: 'dist/relay-worker.js', plugins: [sharedBuiltins] },
   // The extension-host suite: loaded by VS Code from dist-test/, never packaged.
   {
     ...node,

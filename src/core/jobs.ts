@@ -1,5 +1,5 @@
 /** Pure helpers over job history. */
-import type { Database, Job } from './model';
+import type { Database, Job, TapWrites } from './model';
 
 /** A job record: what is given, and nothing known yet about the rest (no exit codes, no log, no processes). */
 export function newJob(fields: Pick<Job, 'integration' | 'id' | 'status' | 'trigger' | 'startedAt'> & Partial<Job>): Job {
@@ -67,4 +67,13 @@ export function totalRecords(records: Readonly<Record<string, number>>): number 
   let n = 0;
   for (const v of Object.values(records)) n += v;
   return n;
+}
+
+/** How the tap wrote in the newest job that says (tapWrites.ts), or undefined. */
+export function lastTapWrites(history: readonly Job[]): TapWrites | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const w = history[i]!.tapWrites;
+    if (w) return w;
+  }
+  return undefined;
 }

@@ -67,6 +67,21 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 export const TRIGGERS = ['manual', 'scheduled', 'catch-up'] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 
+/**
+ * How the job's tap wrote, as its relay read it (tapWrites.ts): it chooses the next job's relay. Not
+ * part of the command line's JSON (§5).
+ */
+export const TapWritesSchema = z.object({
+  relay: z.enum(['event loop', 'thread']),
+  bytes: count(),
+  reads: count(),
+  /** Reads under 16 KiB. */
+  smallReads: count(),
+  /** From the first read to the end of the output. */
+  readingMs: count(),
+});
+export type TapWrites = z.infer<typeof TapWritesSchema>;
+
 export const JobSchema = z.object({
   integration: IntegrationName,
   /** Six digits, increasing within an integration, so ids and log names sort as text. */
@@ -103,6 +118,8 @@ export const JobSchema = z.object({
   /** Set by Stop Extraction in any process; the runner carries the stop out (DESIGN §5 "Who stops a job"). */
   stopRequestedAt: orNull(z.iso.datetime()),
   stopGracePeriodSeconds: orNull(z.number().check(z.nonnegative())),
+  /** Absent in records written before it was kept, and for jobs whose tap never ran. */
+  tapWrites: z.optional(TapWritesSchema),
 });
 export type Job = z.infer<typeof JobSchema>;
 

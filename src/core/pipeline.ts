@@ -7,11 +7,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { joinCommand } from './argv';
 import { describeExit, exited, keepTail, spawned, type Exit } from './childExit';
+import { openFifoPipes, type FifoPipes } from './fifoPipes';
 import { onLines, type LogWriter } from './logfile';
 import { exitCodeOf, signalGroup } from './process';
-import { Relay, type BadLine } from './relay';
+import type { TapWrites } from './model';
+import { Relay, type BadLine, type RelayResult } from './relay';
 import { MapperChain, type ChainResult, type MapperFailure, type MapperStage } from './stages';
 import { openTapOutput } from './tapOutput';
+import { relayOnThread, relayWorkerFile } from './threadRelay';
 
 /** After a target failure or a bad tap line the tap has no one to talk to: a short grace only. */
 const TAP_ABORT_GRACE_MS = 5000;
@@ -27,6 +30,11 @@ export interface PipelineSpec {
   onProgress?: (records: Readonly<Record<string, number>>) => void;
   /** Between tap and target, in order; none: `tap | target`. */
   mappers?: MapperStage[];
+  /**
+   * Relay on a thread (threadRelay.ts) instead of the event loop, for a tap that writes a line at a
+   * time, fast (tapWrites.ts). Without mappers only, and where named pipes can be made.
+   */
+  relayOnThread?: boolean;
 }
 
 export interface PipelineResult {
@@ -51,6 +59,8 @@ export interface PipelineResult {
    * DESIGN §5's throughput is measured over. null when a program could not be started.
    */
   runMs: number | null;
+  /** How the tap wrote, as the relay read it; null when it is not known (no tap, mappers' own pipes). */
+  tapWrites: TapWrites | null;
 }
 
 export class Pipeline {
@@ -140,11 +150,18 @@ export class Pipeline {
     const tapTail: string[] = [];
     const targetTail: string[] = [];
 
-    // The clock starts before the relay's socket is made: its cost counts as the relay's.
+    // The clock starts before the relay's socket or pipes are made: their cost counts as the relay's.
     const startedAt = performance.now();
-    const tapOutput = await openTapOutput();
-    if (this.ending) {
+    const onThread = this.relayThread();
+    const pipes = onThread?.pipes ?? null;
+    const tapOutput = pipes ? null : await openTapOutput();
+    /** Closes the relay's ends while they are still this thread's (no relay runs yet). */
+    const release = (): void => {
       tapOutput?.destroy();
+      pipes?.close();
+    };
+    if (this.ending) {
+      release();
       return this.stoppedBeforeStart(log);
     }
     log.runner(`starting target: ${joinCommand(spec.targetArgv)}`);
@@ -152,12 +169,13 @@ export class Pipeline {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [pipes ? pipes.targetEnd : 'pipe', 'pipe', 'pipe'],
     });
     this.target = target;
     const targetSpawned = await spawned(target);
+    pipes?.releaseTargetEnd();
     if (targetSpawned !== null) {
-      tapOutput?.destroy();
+      release();
       return failedToSpawn(`the target could not be started: ${targetSpawned}`, log);
     }
     let chain: MapperChain | null = null;
@@ -170,23 +188,24 @@ export class Pipeline {
         onFailure: () => this.terminateTap(TAP_ABORT_GRACE_MS, 'mapper failed'),
       });
       if ('spawnError' in started) {
-        tapOutput?.destroy();
+        release();
         target.stdin!.end();
         await exited(target);
         return failedToSpawn(started.spawnError, log);
       }
       chain = this.chain = started;
     }
-    // Where the tap's output goes, and what ends the target's input when the tap is not started.
-    const tapSink = chain ? chain.input : target.stdin!;
+    // Where the tap's output goes (on the event loop), and what ends the target's input when the
+    // tap is not started.
+    const tapSink = chain ? chain.input : target.stdin;
     const endWithoutTap = async (): Promise<Exit> => {
+      release();
       chain?.inputEnded();
-      tapSink.end();
+      tapSink?.end();
       return (await Promise.all([exited(target), chain?.result()]))[0];
     };
     if (this.ending) {
       // Stopped while the target was starting: the tap is never started, the target sees an empty input.
-      tapOutput?.destroy();
       const r = await endWithoutTap();
       return { ...this.stoppedBeforeStart(log), targetExitCode: exitCodeOf(r.code, r.signal), runMs: performance.now() - startedAt };
     }
@@ -195,13 +214,13 @@ export class Pipeline {
       cwd: spec.cwd,
       env: spec.env,
       detached: true,
-      stdio: ['ignore', tapOutput?.childEnd ?? 'pipe', 'pipe'],
+      stdio: ['ignore', pipes ? pipes.tapEnd : (tapOutput?.childEnd ?? 'pipe'), 'pipe'],
     });
     this.tap = tap;
     tapOutput?.release();
+    pipes?.releaseTapEnd();
     const tapSpawned = await spawned(tap);
     if (tapSpawned !== null) {
-      tapOutput?.destroy();
       await endWithoutTap();
       return failedToSpawn(`the tap could not be started: ${tapSpawned}`, log);
     }
@@ -246,20 +265,38 @@ export class Pipeline {
       ),
     ]);
 
-    const relay = new Relay(tapOutput?.source ?? tap.stdout!, tapSink, {
+    const relayOptions = {
       // With mappers, records are counted where the target receives them: after the last one.
       onProgress: chain ? undefined : spec.onProgress,
       progressMs: 500,
       stopping: () => this.ending,
       // The tap is stopped as soon as its output goes bad: the target has all it will get.
-      onBadLine: (bad) => {
+      onBadLine: (bad: BadLine) => {
         badOutput = true;
         chain?.inputEnded();
         log.runner(`tap output line ${bad.lineNumber} is not a Singer message (${bad.reason}): ${bad.excerpt}`, 'ERROR');
         this.terminateTap(TAP_ABORT_GRACE_MS, 'bad tap output');
       },
-    });
-    const relayed = relay.run().then((r) => {
+    };
+    let tapWrites: TapWrites | null = null;
+    const relaying: Promise<RelayResult> = onThread
+      ? relayOnThread(onThread.workerFile, onThread.pipes, relayOptions).then(
+          (r) => {
+            tapWrites = { relay: 'thread', ...r.reads };
+            return r;
+          },
+          (err: unknown) => {
+            // Both pipes are closed by now: the target's input has ended, the tap cannot write.
+            this.abort(err instanceof Error ? err.message : String(err));
+            return relayFailed();
+          },
+        )
+      : new Relay(tapOutput?.source ?? tap.stdout!, tapSink!, relayOptions).run().then((r) => {
+          const reads = tapOutput?.source.reads();
+          if (reads && !chain) tapWrites = { relay: 'event loop', ...reads };
+          return r;
+        });
+    const relayed = relaying.then((r) => {
       tapOutputEnded = true;
       chain?.inputEnded();
       if (r.droppedTailBytes > 0) {
@@ -288,8 +325,29 @@ export class Pipeline {
       targetErrorTail: targetTail,
       spawnError: null,
       runMs: bothExitedAt - startedAt,
+      tapWrites,
     };
   }
+
+  /** The named pipes and the script for the relay on a thread, when this job asked for it and it can run here. */
+  private relayThread(): { workerFile: string; pipes: FifoPipes } | null {
+    const { spec } = this;
+    if (!spec.relayOnThread) return null;
+    const why = spec.mappers && spec.mappers.length > 0 ? 'the job has mapper stages' : null;
+    const workerFile = why ? null : relayWorkerFile();
+    const pipes = workerFile ? openFifoPipes() : null;
+    if (workerFile && pipes) {
+      spec.log.runner("relaying on a thread: the last job's tap wrote its lines one at a time, fast");
+      return { workerFile, pipes };
+    }
+    spec.log.runner(`relaying on the event loop: ${why ?? (workerFile ? 'named pipes cannot be made here' : "the relay's thread script is missing")}`);
+    return null;
+  }
+}
+
+/** What the relay hands on when its thread failed: nothing known of what went through. */
+function relayFailed(): RelayResult {
+  return { lines: 0, records: {}, otherMessages: 0, parsedLines: 0, badLine: null, targetClosed: false, droppedTailBytes: 0 };
 }
 
 function parseState(line: string): Record<string, unknown> | null {
@@ -328,5 +386,6 @@ export function notStarted(message: string): PipelineResult {
     targetErrorTail: [],
     spawnError: message,
     runMs: null,
+    tapWrites: null,
   };
 }

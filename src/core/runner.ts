@@ -7,7 +7,7 @@ import { asDiskError, DiskError } from './diskErrors';
 import { BusyError, errorMessage, usageError } from './errors';
 import type { EngineEvents, TypedEmitter } from './events';
 import { deleteLogs, findJob, markStopping, persistently, recordGroups, watchForStop } from './jobRecord';
-import { activeJob, newJob, nextJobId, totalRecords, trimHistory } from './jobs';
+import { activeJob, lastTapWrites, newJob, nextJobId, totalRecords, trimHistory } from './jobs';
 import { FileLock, readLock } from './lock';
 import { LogWriter, Redactor } from './logfile';
 import type { Integration, Job, Trigger } from './model';
@@ -19,6 +19,7 @@ import { processStartTime } from './process';
 import type { SecretResolver } from './secrets';
 import { ThrottledStateWriter } from './stateFile';
 import type { Store } from './store';
+import { fastLineTap } from './tapWrites';
 
 const PROGRESS_WRITE_MS = 2000;
 /** Said after the run time in the log; the benchmark reads the line (DESIGN §5 "Throughput"). */
@@ -92,11 +93,13 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
   const startedAt = new Date().toISOString();
   let removed: Job[] = [];
   let job: Job;
+  let onThread = false;
   try {
     job = await store.update((db, histories) => {
       const live = db.integrations.find((i) => i.name === it.name);
       if (!live) throw unknownIntegration(it.name);
       const history = histories.jobs(it.name);
+      onThread = fastLineTap(lastTapWrites(history));
       const id = nextJobId(db, it.name, history);
       const j = newJob({
         integration: it.name,
@@ -173,6 +176,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
         pipeline = new Pipeline({
           tapArgv: prepared.tapArgv,
           mappers: prepared.mappers,
+          relayOnThread: onThread,
           targetArgv: prepared.targetArgv,
           cwd: prepared.cwd,
           env: prepared.env,
@@ -245,6 +249,7 @@ async function launch(ctx: RunContext, it: Integration, opts: StartOptions, lock
       j.targetExitCode = result.targetExitCode;
       j.error = errorText();
       j.stateSaved = lastState !== null && stateWriter.unsaved === undefined;
+      if (result.tapWrites) j.tapWrites = result.tapWrites;
       return { ...j };
     };
     let final: Job;

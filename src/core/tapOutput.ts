@@ -17,6 +17,7 @@ import * as path from 'node:path';
 import { ReadAhead } from './readAhead';
 import { ReadPacing } from './readPacing';
 import type { RelaySource } from './relay';
+import { ReadTally } from './tapWrites';
 
 /**
  * What the first read is offered. Each read is then offered twice what the last one took, between
@@ -40,7 +41,7 @@ const MAX_SOCKET_PATH_BYTES = 103;
 export interface TapOutput {
   /** For `spawn`'s stdio: the tap's stdout. Close it here with `release()` once the tap runs. */
   readonly childEnd: net.Socket;
-  readonly source: RelaySource;
+  readonly source: RelaySource & Pick<SlabReader, 'reads'>;
   /** Closes this process's copy of the tap's end, so the tap's exit ends the output. */
   release(): void;
   /** Closes both ends (the tap could not be started). */
@@ -115,6 +116,7 @@ class SlabReader implements RelaySource {
   private idle: () => boolean = () => false;
   private ahead: ReadAhead | undefined;
   private readonly pacing = new ReadPacing();
+  private readonly tally = new ReadTally();
   /** Output read before the relay started (normally none: the tap starts after the relay). */
   private early: Buffer[] = [];
 
@@ -126,6 +128,11 @@ class SlabReader implements RelaySource {
 
   flush(): void {
     this.ahead?.flush();
+  }
+
+  /** How the tap wrote, as read so far (tapWrites.ts). */
+  reads(): ReturnType<ReadTally['snapshot']> {
+    return this.tally.snapshot();
   }
 
   resumed(): void {
@@ -155,6 +162,7 @@ class SlabReader implements RelaySource {
     const chunk = Buffer.from(buf.buffer, buf.byteOffset, nread);
     this.used += nread;
     this.lastRead = nread;
+    this.tally.add(nread);
     if (this.ahead) this.ahead.push(chunk);
     else this.early.push(chunk);
     const wait = this.pacing.afterRead(nread);

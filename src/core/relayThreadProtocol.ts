@@ -1,0 +1,28 @@
+/** The messages between threadRelay.ts (the main thread) and relayWorker.ts (the relay's thread). */
+import type { BadLine } from './lineChecker';
+import type { LoopResult } from './relayLoop';
+
+export interface RelayThreadData {
+  fromTap: number;
+  toTarget: number;
+  progressMs: number;
+  /** Int32 slots, below: what the thread has closed, and the main thread's answer to `stopping?`. */
+  shared: SharedArrayBuffer;
+}
+
+/** Set to 1 by the thread once it has closed that end: the main thread closes what it has not. */
+export const CLOSED_FROM_TAP = 0;
+export const CLOSED_TO_TARGET = 1;
+/** 0 until the main thread answers `stopping?`. */
+export const STOPPING_ANSWER = 2;
+export const ANSWER_NO = 1;
+export const ANSWER_YES = 2;
+export const SHARED_SLOTS = 3;
+
+export type FromRelayThread =
+  | { kind: 'progress'; records: Record<string, number> }
+  | { kind: 'badLine'; bad: BadLine }
+  /** An unfinished last line is left: the thread waits for the answer in STOPPING_ANSWER. */
+  | { kind: 'stopping?' }
+  | { kind: 'done'; result: LoopResult }
+  | { kind: 'failed'; message: string };

@@ -1,0 +1,63 @@
+/**
+ * The worker thread of threadRelay.ts: waits for the two pipes' ends, runs relayLoop.ts over them,
+ * and tells the main thread what happens as it happens. Bundled on its own (dist/relay-worker.js), so
+ * a thread loads the line checker and nothing else.
+ */
+import * as fs from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { relayLoop } from './relayLoop';
+import { ANSWER_YES, CLOSED_FROM_TAP, CLOSED_TO_TARGET, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
+
+const post = (m: FromRelayThread): void => parentPort!.postMessage(m);
+
+// The thread is started while the programs are spawned, before the pipes are handed to it.
+parentPort!.once('message', (data: RelayThreadData) => relay(data));
+
+function relay({ fromTap, toTarget, progressMs, shared }: RelayThreadData): void {
+  const flags = new Int32Array(shared);
+  const close = (fd: number, flag: number): void => {
+    if (Atomics.load(flags, flag) === 1) return;
+    Atomics.store(flags, flag, 1);
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // closed already: nothing to release
+    }
+  };
+  try {
+    const result = relayLoop(
+      {
+        read: (into, at, length) => {
+          for (;;) {
+            try {
+              return fs.readSync(fromTap, into, at, length, null);
+            } catch (err) {
+              if ((err as NodeJS.ErrnoException).code !== 'EINTR') throw err;
+            }
+          }
+        },
+        write: (from, at, length) => fs.writeSync(toTarget, from, at, length),
+        endTarget: () => close(toTarget, CLOSED_TO_TARGET),
+      },
+      {
+        onBadLine: (bad) => post({ kind: 'badLine', bad }),
+        onProgress: (records) => post({ kind: 'progress', records }),
+        stopping: () => {
+          post({ kind: 'stopping?' });
+          // The main thread answers at once: its event loop only passes messages on.
+          Atomics.wait(flags, STOPPING_ANSWER, 0, 10_000);
+          return Atomics.load(flags, STOPPING_ANSWER) === ANSWER_YES;
+        },
+        progressMs,
+        now: () => performance.now(),
+      },
+    );
+    post({ kind: 'done', result });
+  } catch (err) {
+    post({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
+  } finally {
+    close(fromTap, CLOSED_FROM_TAP);
+    close(toTarget, CLOSED_TO_TARGET);
+    parentPort!.close(); // nothing more will come: the thread ends here
+  }
+}
