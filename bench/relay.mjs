@@ -240,7 +240,9 @@ export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = [], env = und
       const ran = /runner INFO tap and target ran for ([\d.]+) s/.exec(log);
       if (!ran) throw new Error(`job ${job.id}: its log has no "tap and target ran for … s" line`);
       const phases = /BENCH_PHASES (\{.*\})/.exec(res.stderr);
-      return { runMs: Number(ran[1]) * 1000, jobMs, wallMs: res.wallMs, rssKB: res.peakRssKB, phases: phases ? JSON.parse(phases[1]) : null };
+      // Which relay the job used: the runner chooses it from how the last job's tap wrote (src/core/tapWrites.ts).
+      const relay = /runner INFO relaying on a thread/.test(log) ? 'thread' : 'event loop';
+      return { runMs: Number(ran[1]) * 1000, jobMs, wallMs: res.wallMs, rssKB: res.peakRssKB, phases: phases ? JSON.parse(phases[1]) : null, relay };
     },
     cleanup() {
       if (ws && !process.env.BENCH_KEEP) rmSync(ws, { recursive: true, force: true });
