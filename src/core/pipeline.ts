@@ -234,10 +234,15 @@ export class Pipeline {
     let targetEndedFirst = false;
     let tapOutputEnded = false;
     let badOutput = false;
+    /**
+     * Whether the relay's thread has ended the target's input (the tap's output ended, or a bad
+     * line): told through shared memory, at once. Its messages may come after the target's exit.
+     */
+    let threadEndedTargetInput = (): boolean => false;
     // Judged by the tap's output, not its exit event: Node may report the tap's exit after the
     // target's even when the tap ended first and the target merely finished reading.
     const targetExit = exited(target).then((r) => {
-      if (chain ? chain.feedingTarget : !tapOutputEnded && !badOutput) {
+      if (chain ? chain.feedingTarget : !tapOutputEnded && !badOutput && !threadEndedTargetInput()) {
         targetEndedFirst = true;
         log.runner(`the target exited (${describeExit(r)}) while the tap was still running: stopping the tap`, 'ERROR');
         this.terminateTap(TAP_ABORT_GRACE_MS, 'target ended');
@@ -279,8 +284,10 @@ export class Pipeline {
       },
     };
     let tapWrites: TapWrites | null = null;
-    const relaying: Promise<RelayResult> = onThread
-      ? relayOnThread(onThread.workerFile, onThread.pipes, relayOptions).then(
+    const thread = onThread ? relayOnThread(onThread.workerFile, onThread.pipes, relayOptions) : null;
+    if (thread) threadEndedTargetInput = thread.endedTargetInput;
+    const relaying: Promise<RelayResult> = thread
+      ? thread.done.then(
           (r) => {
             tapWrites = { relay: 'thread', ...r.reads };
             return r;

@@ -10,7 +10,7 @@ export interface RelayThreadData {
   shared: SharedArrayBuffer;
 }
 
-/** Set to 1 by the thread once it has closed that end: the main thread closes what it has not. */
+/** Set to 1 by the thread just before it closes that end: after it exits, the main thread closes what it has not. */
 export const CLOSED_FROM_TAP = 0;
 export const CLOSED_TO_TARGET = 1;
 /** 0 until the main thread answers `stopping?`. */

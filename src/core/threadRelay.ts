@@ -30,18 +30,21 @@ export function relayWorkerFile(): string | null {
 
 /**
  * Relays from `pipes.fromTap` to `pipes.toTarget` on a new thread, which owns both from now on.
- * Rejects only when the thread itself fails (its script cannot run): both ends are closed by then, so
+ * `done` rejects only when the thread itself fails (its script cannot run): both ends are closed by then, so
  * the target's input has ended and the tap's writes fail.
  *
  * Started once the tap is spawned: the thread's ~20 ms start overlaps the tap's. Started before the
  * target, it took CPU from the spawns: a 10-record job took 140-150 ms against 136-146 (12 runs each).
  */
-export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOptions = {}): Promise<LoopResult> {
+export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOptions = {}): RelayOnThread {
   const shared = new SharedArrayBuffer(SHARED_SLOTS * 4);
   const flags = new Int32Array(shared);
   const data: RelayThreadData = { fromTap: pipes.fromTap, toTarget: pipes.toTarget, progressMs: options.progressMs ?? 500, shared };
   pipes.handOver();
-  return new Promise((resolve, reject) => {
+  // The thread marks the target's end closed before it closes it, so this is true before the target
+  // can have seen its input end: the main thread may get the target's exit before the thread's news.
+  const endedTargetInput = (): boolean => Atomics.load(flags, CLOSED_TO_TARGET) === 1;
+  const done = new Promise<LoopResult>((resolve, reject) => {
     let worker: Worker;
     try {
       // The thread closes ends it did not open: Node would warn about each, on the command's stderr.
@@ -87,6 +90,14 @@ export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOpti
     });
     worker.postMessage(data);
   });
+  return { done, endedTargetInput };
+}
+
+export interface RelayOnThread {
+  /** What the relay did, once the thread has ended. */
+  done: Promise<LoopResult>;
+  /** Whether the thread has ended the target's input (its output ended, or a bad line), as of now. */
+  endedTargetInput(): boolean;
 }
 
 /** After the thread has exited: closes the ends it did not (it failed before it could). */

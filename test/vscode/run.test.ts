@@ -81,6 +81,33 @@ describe('running jobs in the editor', function () {
     });
   });
 
+  it('after a job whose tap wrote a line at a time, fast, the next relays on a thread in the editor too; Stop Extraction cancels it and nothing is lost', async () => {
+    const a = await api();
+    const out = await addFixture('threaded', { total: 5 });
+    await vscode.commands.executeCommand('singer.startExtraction', arg('threaded'));
+    const e = await entry();
+    await waitFor('the first job to succeed', async () => (await e.workspace.rows()).find((r) => r.integration.name === 'threaded')?.lastJob?.status === 'Succeeded');
+    // As the history reads after a job that relayed 766 MB written a line at a time (src/core/tapWrites.ts).
+    const historyFile = folderPath('.singer', 'history', 'threaded.json');
+    const history = JSON.parse(fs.readFileSync(historyFile, 'utf8')) as { jobs: Job[] };
+    assert.equal(history.jobs.at(-1)!.tapWrites?.relay, 'event loop');
+    history.jobs.at(-1)!.tapWrites = { relay: 'event loop', bytes: 766_000_000, reads: 12_800, smallReads: 2_900, readingMs: 2_800 };
+    fs.writeFileSync(historyFile, JSON.stringify(history));
+    writeJson('threaded-tap.json', { total: 3000, sleep: 0.004, state_every: 20 });
+
+    const n = await node('threaded');
+    const started = (await vscode.commands.executeCommand('singer.startExtraction', n)) as { jobId: string } | undefined;
+    assert.equal(started?.jobId, '000002');
+    await waitFor('a Running description with records', () => /^Running · [1-9][\d,]* records?$/.test(String(a.integrationsTree.getTreeItem(n).description)));
+    const job = (await vscode.commands.executeCommand('singer.stopExtraction', n)) as Job;
+    const log = fs.readFileSync(folderPath('.singer', 'logs', 'threaded', '000002.log'), 'utf8');
+    assert.equal(job.status, 'Cancelled', `${job.error}\n${log}`);
+    assert.equal(job.tapWrites?.relay, 'thread');
+    assert.match(log, /runner INFO relaying on a thread/);
+    const loaded = fs.readFileSync(out, 'utf8').trim().split('\n').length - 5;
+    assert.equal(loaded, job.records.items, 'the target loaded exactly the records counted');
+  });
+
   it('Show Extraction Log opens the log read-only, coloured as singer-log, and Python tracebacks link to their file and line', async () => {
     const a = await api();
     await addFixture('crashy', { total: 50, crash_after: 10 });
