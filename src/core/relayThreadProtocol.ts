@@ -1,4 +1,5 @@
 /** The messages between threadRelay.ts (the main thread) and relayWorker.ts (the relay's thread). */
+import * as fs from 'node:fs';
 import type { BadLine } from './lineChecker';
 import type { LoopResult } from './relayLoop';
 
@@ -10,7 +11,7 @@ export interface RelayThreadData {
   shared: SharedArrayBuffer;
 }
 
-/** Set to 1 by the thread just before it closes that end: after it exits, the main thread closes what it has not. */
+/** Set to 1 just before that end is closed (closeEnd): after the thread exits, the main thread closes what it has not. */
 export const CLOSED_FROM_TAP = 0;
 export const CLOSED_TO_TARGET = 1;
 /** 0 until the main thread answers `stopping?`. */
@@ -18,6 +19,19 @@ export const STOPPING_ANSWER = 2;
 export const ANSWER_NO = 1;
 export const ANSWER_YES = 2;
 export const SHARED_SLOTS = 3;
+
+/**
+ * Closes an end of the relay's pipes once, whichever thread gets there first, and marks it closed
+ * before it does: a number closed twice may by then be another file's.
+ */
+export function closeEnd(flags: Int32Array, slot: typeof CLOSED_FROM_TAP | typeof CLOSED_TO_TARGET, fd: number): void {
+  if (Atomics.exchange(flags, slot, 1) === 1) return;
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // not open: nothing to release
+  }
+}
 
 export type FromRelayThread =
   | { kind: 'progress'; records: Record<string, number> }

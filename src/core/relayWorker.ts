@@ -1,29 +1,19 @@
 /**
- * The worker thread of threadRelay.ts: waits for the two pipes' ends, runs relayLoop.ts over them,
- * and tells the main thread what happens as it happens. Bundled on its own (dist/relay-worker.js), so
- * a thread loads the line checker and nothing else.
+ * The worker thread of threadRelay.ts: runs relayLoop.ts over the two pipes' ends it is given, and
+ * tells the main thread what happens as it happens. Bundled on its own (dist/relay-worker.js), so a
+ * thread loads the line checker and nothing else.
  */
 import * as fs from 'node:fs';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { relayLoop } from './relayLoop';
-import { ANSWER_YES, CLOSED_FROM_TAP, CLOSED_TO_TARGET, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
+import { ANSWER_YES, CLOSED_FROM_TAP, CLOSED_TO_TARGET, closeEnd, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
 
 const post = (m: FromRelayThread): void => parentPort!.postMessage(m);
 
-// The thread is started while the programs are spawned, before the pipes are handed to it.
-parentPort!.once('message', (data: RelayThreadData) => relay(data));
+relay(workerData as RelayThreadData);
 
 function relay({ fromTap, toTarget, progressMs, shared }: RelayThreadData): void {
   const flags = new Int32Array(shared);
-  const close = (fd: number, flag: number): void => {
-    if (Atomics.load(flags, flag) === 1) return;
-    Atomics.store(flags, flag, 1);
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // closed already: nothing to release
-    }
-  };
   try {
     const result = relayLoop(
       {
@@ -37,7 +27,7 @@ function relay({ fromTap, toTarget, progressMs, shared }: RelayThreadData): void
           }
         },
         write: (from, at, length) => fs.writeSync(toTarget, from, at, length),
-        endTarget: () => close(toTarget, CLOSED_TO_TARGET),
+        endTarget: () => closeEnd(flags, CLOSED_TO_TARGET, toTarget),
       },
       {
         onBadLine: (bad) => post({ kind: 'badLine', bad }),
@@ -56,8 +46,7 @@ function relay({ fromTap, toTarget, progressMs, shared }: RelayThreadData): void
   } catch (err) {
     post({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
   } finally {
-    close(fromTap, CLOSED_FROM_TAP);
-    close(toTarget, CLOSED_TO_TARGET);
-    parentPort!.close(); // nothing more will come: the thread ends here
+    closeEnd(flags, CLOSED_FROM_TAP, fromTap);
+    closeEnd(flags, CLOSED_TO_TARGET, toTarget);
   }
 }

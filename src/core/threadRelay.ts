@@ -14,7 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { FifoPipes } from './fifoPipes';
 import type { RelayOptions } from './relay';
 import type { LoopResult } from './relayLoop';
-import { ANSWER_NO, ANSWER_YES, CLOSED_FROM_TAP, CLOSED_TO_TARGET, SHARED_SLOTS, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
+import { ANSWER_NO, ANSWER_YES, CLOSED_FROM_TAP, CLOSED_TO_TARGET, closeEnd, SHARED_SLOTS, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
 
 /**
  * The thread's script: dist/relay-worker.js beside the bundle; in the tests, which run the sources,
@@ -48,7 +48,7 @@ export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOpti
     let worker: Worker;
     try {
       // The thread closes ends it did not open: Node would warn about each, on the command's stderr.
-      const common = { trackUnmanagedFds: false };
+      const common = { workerData: data, trackUnmanagedFds: false };
       worker = file.endsWith('.ts')
         ? // The sources, as the unit tests run them: through tsx's loader in the thread too.
           new Worker(`require(${JSON.stringify(file)})`, { ...common, eval: true, execArgv: [...process.execArgv, '--require', 'tsx/cjs'] })
@@ -88,7 +88,6 @@ export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOpti
       if (settled) resolve(settled);
       else reject(new Error(`the relay's thread failed: ${failure ?? 'it exited without a result'}`));
     });
-    worker.postMessage(data);
   });
   return { done, endedTargetInput };
 }
@@ -102,16 +101,6 @@ export interface RelayOnThread {
 
 /** After the thread has exited: closes the ends it did not (it failed before it could). */
 function closeWhatIsLeft(flags: Int32Array, data: RelayThreadData): void {
-  for (const [slot, fd] of [
-    [CLOSED_FROM_TAP, data.fromTap],
-    [CLOSED_TO_TARGET, data.toTarget],
-  ] as const) {
-    if (Atomics.load(flags, slot) === 1) continue;
-    Atomics.store(flags, slot, 1);
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // not open: nothing to release
-    }
-  }
+  closeEnd(flags, CLOSED_FROM_TAP, data.fromTap);
+  closeEnd(flags, CLOSED_TO_TARGET, data.toTarget);
 }
