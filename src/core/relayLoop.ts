@@ -134,13 +134,9 @@ export function relayLoop(io: LoopIo, hooks: LoopHooks): LoopResult {
       continue;
     }
     if (targetClosed) continue;
+    // A line ended in this read (or the bad line would be set), so upto > 0: what is kept fits.
     buf.copy(buf, 0, upto, end);
     kept = end - upto;
-    if (kept === buf.length) {
-      pending.push(Buffer.from(buf));
-      pendingBytes = kept;
-      kept = 0;
-    }
     const now = hooks.now();
     if (now - lastProgress >= hooks.progressMs) {
       lastProgress = now;
