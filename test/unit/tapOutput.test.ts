@@ -15,6 +15,7 @@ import { Redactor, LogWriter } from '../../src/core/logfile';
 import { Pipeline } from '../../src/core/pipeline';
 import { Relay } from '../../src/core/relay';
 import { MAX_READ_BYTES, openTapOutput } from '../../src/core/tapOutput';
+import { withTmpdir } from './helpers/tmpdir';
 
 /** A Node "tap": N records with ids and a varying payload, written in 1 MB blocks. */
 const TAP_JS = `
@@ -34,17 +35,6 @@ function expected(n: number): string {
   return s;
 }
 
-/** Runs `fn` with os.tmpdir() pointing at `dir`. */
-async function withTmpdir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.TMPDIR;
-  process.env.TMPDIR = dir;
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = saved;
-  }
-}
 
 describe('the tap output socket', function () {
   this.timeout(60_000);

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { LogWriter, Redactor } from '../../src/core/logfile';
 import { Pipeline, type PipelineResult, type PipelineSpec } from '../../src/core/pipeline';
 import { fastLineTap } from '../../src/core/tapWrites';
+import { withTmpdir } from './helpers/tmpdir';
 
 /**
  * A tap writing one line per system call, as singer-python and singer-sdk do: `N [bad|half]`. `bad`
@@ -162,16 +163,9 @@ describe('the relay on a thread, in real pipelines', function () {
   });
 
   it('without named pipes (a temporary folder that takes none) it relays on the event loop, and the job runs', async () => {
-    const saved = process.env.TMPDIR;
-    process.env.TMPDIR = path.join(os.tmpdir(), `singer-no-such-dir-${process.pid}`);
-    try {
-      const { result, log } = await run(['100']);
-      assert.match(log, /relaying on the event loop: named pipes cannot be made here/);
-      assert.deepEqual(result.records, { s0: 34, s1: 33, s2: 33 });
-    } finally {
-      if (saved === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = saved;
-    }
+    const { result, log } = await withTmpdir(path.join(os.tmpdir(), `singer-no-such-dir-${process.pid}`), () => run(['100']));
+    assert.match(log, /relaying on the event loop: named pipes cannot be made here/);
+    assert.deepEqual(result.records, { s0: 34, s1: 33, s2: 33 });
   });
 });
 
