@@ -2,7 +2,7 @@
 // with a shebang), the extension-host test suite, and the webview pages (browser). Type-checking is
 // `npm run typecheck`, separately.
 import * as esbuild from 'esbuild';
-import { readdirSync, existsSync } from 'node:fs';
+import { chmodSync, readdirSync, existsSync } from 'node:fs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -34,6 +34,28 @@ const sharedBuiltins = {
   },
 };
 
+/**
+ * dist/cli.js is the `singer-replication` program, and both a sh script and JavaScript. Run as a
+ * program, sh runs its second line, which sets NODE_EXTRA_CA_CERTS aside so that Node does not read
+ * those certificates as it starts (src/cli/extraCaCerts.ts: the same sh, tested against this line),
+ * and runs the file with node. Node skips the first line and reads the second as a string and a
+ * comment; `node dist/cli.js` runs it the same, without the saving.
+ */
+const CLI_LAUNCHER = [
+  '#!/bin/sh',
+  '":" //; [ -z "${NODE_EXTRA_CA_CERTS-}" ] || { export SINGER_REPLICATION_NODE_EXTRA_CA_CERTS="$NODE_EXTRA_CA_CERTS"; unset NODE_EXTRA_CA_CERTS; }; exec node "$0" "$@"',
+].join('\n');
+
+/** npm makes a package's programs executable as it installs them; a build in the repository does it here. */
+const executable = {
+  name: 'executable',
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length === 0) chmodSync(build.initialOptions.outfile, 0o755);
+    });
+  },
+};
+
 const webviewEntries = existsSync('src/webview')
   ? readdirSync('src/webview').filter((f) => /^[a-z-]+\.ts$/.test(f) && f !== 'protocol.ts').map((f) => `src/webview/${f}`)
   : [];
@@ -59,7 +81,7 @@ const configs = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', './core.js'], metafile: true, plugins: [keepEngineOut, sharedBuiltins] },
   { ...node, entryPoints: ['src/core/index.ts'], outfile: 'dist/core.js', plugins: [sharedBuiltins] },
   // The CLI: a small launcher (dist/cli.js) that loads the command line (dist/cli-main.js) from V8's code cache.
-  { ...node, entryPoints: ['src/cliLauncher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, sourcemap: false },
+  { ...node, entryPoints: ['src/cliLauncher.ts'], outfile: 'dist/cli.js', banner: { js: CLI_LAUNCHER }, sourcemap: false, plugins: [executable] },
   { ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli-main.js', plugins: [sharedBuiltins] },
   // The relay's thread (src/core/threadRelay.ts): beside dist/core.js and dist/cli-main.js, which start it.
   { ...node, entryPoints: ['src/core/relayWorker.ts'], outfile: 'dist/relay-worker.js', plugins: [sharedBuiltins] },

@@ -195,11 +195,21 @@ function childrenCpuMs(stderr) {
   return ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks;
 }
 
-/** `runtime`: the Node that runs the CLI (default: the one running the bench). */
-export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = [], env = undefined, runtime = process.execPath) {
+/**
+ * The CLI run as users run it: dist/cli.js as a program (its sh line, then the first `node` on PATH).
+ * `runtime`: that Node (default: the one running the bench), put first on PATH; `preload`: a module
+ * Node loads before the CLI (NODE_OPTIONS=--require); `env`: the environment (default: this one).
+ */
+export function engine(ctx, tapArgv, sinkArgv, records, preload = null, env = undefined, runtime = process.execPath) {
   const cli = path.join(ctx.root, 'dist/cli.js');
   let ws = null;
-  const cliArgv = (...args) => [runtime, ...nodeArgs, cli, '--workspace', ws, ...args];
+  const cliArgv = (...args) => [cli, '--workspace', ws, ...args];
+  const base = env ?? process.env;
+  const cliEnv = {
+    ...base,
+    PATH: `${path.dirname(runtime)}${path.delimiter}${base.PATH ?? ''}`,
+    ...(preload ? { NODE_OPTIONS: `${base.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`.trim() } : {}),
+  };
   const c = {
     key: 'b',
     results: [],
@@ -209,18 +219,18 @@ export function engine(ctx, tapArgv, sinkArgv, records, nodeArgs = [], env = und
       }
       ws = mkdtempSync(path.join(tmpdir(), 'singer-bench-'));
       ctx.onCleanup(() => c.cleanup());
-      const res = await runTimed(cliArgv('add', 'bench', '--tap', shJoin(tapArgv), '--target', shJoin(sinkArgv), '--paused'));
+      const res = await runTimed(cliArgv('add', 'bench', '--tap', shJoin(tapArgv), '--target', shJoin(sinkArgv), '--paused'), { env: cliEnv });
       if (res.code !== 0) {
         throw new Error(`\`singer-replication add\` exited ${res.code ?? res.signal}: ${tail(res.stderr + res.stdout, 3)}`);
       }
       return null;
     },
     async measure() {
-      const res = await runTimed(cliArgv('run', 'bench'), { pollRss: true, env });
+      const res = await runTimed(cliArgv('run', 'bench'), { pollRss: true, env: cliEnv });
       if (res.code !== 0) {
         throw new Error(`\`singer-replication run bench\` exited ${res.code ?? res.signal}: ${tail(res.stderr + res.stdout, 3)}`);
       }
-      const list = await runTimed(cliArgv('jobs', 'bench', '--json'));
+      const list = await runTimed(cliArgv('jobs', 'bench', '--json'), { env: cliEnv });
       if (list.code !== 0) throw new Error(`\`singer-replication jobs bench --json\` exited ${list.code}: ${tail(list.stderr, 3)}`);
       let jobs;
       try {

@@ -15,6 +15,10 @@ import Module from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
+import { restoreExtraCaCerts } from './cli/extraCaCerts';
+
+// First, before anything reads the environment: the programs the command runs get the variable back.
+restoreExtraCaCerts(process.env);
 
 interface Cli {
   main(argv: string[]): Promise<number>;

@@ -3,17 +3,25 @@
  * runs the bundled dist/cli.js with VS Code's own runtime (process.execPath with
  * ELECTRON_RUN_AS_NODE=1), so no separate Node is needed, and the terminals get its folder first on
  * PATH. The CLI reads the same database and settings, so `singer-replication list` shows what the
- * tree shows.
+ * tree shows. Like dist/cli.js, it sets NODE_EXTRA_CA_CERTS aside for the command's own start
+ * (src/cli/extraCaCerts.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { SET_EXTRA_CA_CERTS_ASIDE } from '../cli/extraCaCerts';
 
 export const CLI_NAME = 'singer-replication';
 
 export function launcherScript(runtime: string, cliJs: string): string {
   const q = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
-  return `#!/bin/sh\n# Made by the Singer Replication extension: runs its command line with VS Code's runtime.\nELECTRON_RUN_AS_NODE=1 exec ${q(runtime)} ${q(cliJs)} "$@"\n`;
+  return [
+    '#!/bin/sh',
+    "# Made by the Singer Replication extension: runs its command line with VS Code's runtime.",
+    SET_EXTRA_CA_CERTS_ASIDE,
+    `ELECTRON_RUN_AS_NODE=1 exec ${q(runtime)} ${q(cliJs)} "$@"`,
+    '',
+  ].join('\n');
 }
 
 export function registerTerminalCli(context: vscode.ExtensionContext): string | undefined {
