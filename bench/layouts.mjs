@@ -149,7 +149,7 @@ export async function run(ctx) {
         `Node itself starting and exiting (\`node -e 0\` without NODE_EXTRA_CA_CERTS, best): ${bare.toFixed(0)} ms, so no Node command can run this job in under ` +
           `${((Math.min(...small.raw) + bare) / Math.min(...small.raw)).toFixed(2)}× the raw pipe here`,
       );
-      // Node 20 and 22 read NODE_EXTRA_CA_CERTS before any of our code runs; some machines set it
+      // Node 20 reads NODE_EXTRA_CA_CERTS before any of our code runs; some machines set it
       // (this one does). dist/cli.js's sh line sets it aside for its own Node (src/cli/extraCaCerts.ts):
       // the same job without it says whether that holds.
       if (process.env.NODE_EXTRA_CA_CERTS && !ctx.stopped()) {

@@ -1,6 +1,6 @@
 /**
  * The command's launchers keep NODE_EXTRA_CA_CERTS from the command's own Node, which reads it as it
- * starts on Node 20 and 22 (~35 ms here), and the programs it runs get it back (src/cli/extraCaCerts.ts).
+ * starts on Node 20 (~35 ms here), and the programs it runs get it back (src/cli/extraCaCerts.ts).
  */
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -31,7 +31,7 @@ describe('NODE_EXTRA_CA_CERTS and the command', () => {
     const envFile = ws.file('tap-env.json');
     await addFixture(ws, 'e', { total: 2, env_file: envFile });
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: MISSING };
-    // This Node reads the file as it starts (20, 22) or not until a TLS connection (24 and later).
+    // This Node reads the file as it starts (20) or not until a TLS connection (22.23, 24).
     const readsAtStart = READ_WARNING.test(spawnSync(process.execPath, ['-e', '0'], { env, encoding: 'utf8' }).stderr);
     const r = spawnSync(CLI_JS, ['--workspace', ws.dir, 'run', 'e'], { env, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
