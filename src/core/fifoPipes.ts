@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { removeFolderOfFiles } from './removeFile';
 
 export interface FifoPipes {
   /** For `spawn`: the tap's stdout (write-only). */
@@ -82,7 +83,7 @@ export function openFifoPipes(): FifoPipes | null {
     for (const fd of [...open]) closeOnce(open, fd);
     return null;
   } finally {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) removeFolderOfFiles(dir);
   }
 }
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { rethrowAsDiskError } from './diskErrors';
 import { SingerError } from './errors';
 import { currentProcess, identityAlive, type ProcessIdentity } from './process';
+import { removeFile } from './removeFile';
 
 export interface LockInfo extends ProcessIdentity {
   acquiredAt: string;
@@ -68,7 +69,7 @@ export class FileLock {
       } catch {
         /* already closed */
       }
-      fs.rmSync(this.file, { force: true });
+      removeFile(this.file);
       rethrowAsDiskError(err, path.dirname(this.file), `the lock ${this.file} could not be written, so nothing was done`);
     }
   }
@@ -93,7 +94,7 @@ export class FileLock {
     if (!this.held) return;
     this.held = false;
     const holder = readLock(this.file);
-    if (holder && holder.pid === process.pid) fs.rmSync(this.file, { force: true });
+    if (holder && holder.pid === process.pid) removeFile(this.file);
   }
 
   isHeld(): boolean {
@@ -119,7 +120,7 @@ export class FileLock {
         /* they will notice their lock vanished only if they check; rare and harmless for short sections */
       }
     }
-    fs.rmSync(grave, { force: true });
+    removeFile(grave);
   }
 }
 

@@ -11,6 +11,7 @@ import { usageError } from './errors';
 import { findExecutable } from './executable';
 import type { Integration } from './model';
 import type { WorkspacePaths } from './paths';
+import { removeFolderOfFiles } from './removeFile';
 import { hasSecrets, resolveSecrets, SECRET_ENV_PREFIX, type SecretResolver } from './secrets';
 import { mapperConfigWhat, type MapperStage } from './stages';
 import { makeSecretsDir, sweepSecretsDirs } from './secretsDir';
@@ -66,7 +67,7 @@ export async function prepareJob(o: PrepareOptions): Promise<PreparedJob> {
   } catch (err) {
     rethrowAsDiskError(err, os.tmpdir(), `no private temp folder could be made for the resolved configs of ${it.name}, so nothing was started`);
   }
-  const cleanup = (): void => fs.rmSync(tmp, { recursive: true, force: true });
+  const cleanup = (): void => removeFolderOfFiles(tmp);
   try {
     const tapConfigFile =
       it.tapConfig !== null && !hasSecrets(tapConfig) ? paths.resolve(it.tapConfig) : writePrivate(tmp, 'tap-config.json', resolvedTap);

@@ -18,6 +18,7 @@ import { ReadAhead } from './readAhead';
 import { ReadPacing } from './readPacing';
 import type { RelaySource } from './relay';
 import { ReadTally } from './tapWrites';
+import { removeFolderOfFiles } from './removeFile';
 
 /**
  * What the first read is offered. Each read is then offered twice what the last one took, between
@@ -97,7 +98,7 @@ export async function openTapOutput(): Promise<TapOutput | null> {
     return null;
   } finally {
     server?.close();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) removeFolderOfFiles(dir);
   }
 }
 

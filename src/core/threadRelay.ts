@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { FifoPipes } from './fifoPipes';
 import type { RelayOptions } from './relay';
 import type { LoopResult } from './relayLoop';
@@ -47,6 +47,8 @@ export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOpti
   const done = new Promise<LoopResult>((resolve, reject) => {
     let worker: Worker;
     try {
+      // Loaded here, not with the bundle: only jobs on a thread need it, and every command would pay ~0.4 ms.
+      const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
       // The thread closes ends it did not open: Node would warn about each, on the command's stderr.
       const common = { workerData: data, trackUnmanagedFds: false };
       worker = file.endsWith('.ts')
