@@ -17,8 +17,8 @@ import * as path from 'node:path';
 import { ReadAhead } from './readAhead';
 import { ReadPacing } from './readPacing';
 import type { RelaySource } from './relay';
-import { ReadTally } from './tapWrites';
 import { removeFolderOfFiles } from './removeFile';
+import { ReadTally } from './tapWrites';
 
 /**
  * What the first read is offered. Each read is then offered twice what the last one took, between
