@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { REPO } from '../harness/codeServer.mjs';
-import { SHOTS, addDemo, cli as cliIn, demoCopy, nextRunPattern, serveExtension } from './workbench.mjs';
+import { SHOTS, Workbench, addDemo, cli as cliIn, demoCopy, nextRunPattern, serveExtension } from './workbench.mjs';
 
 const HOUR = 3_600_000;
 const THEMES = [
@@ -235,10 +235,11 @@ for (const [theme, colorTheme] of THEMES) {
       await s.locator('.dirty-note', { hasText: 'Unsaved changes' }).waitFor();
       // Developer: Reload Window (which saves the workbench's state first, as closing a window does):
       // VS Code restores the panel through the extension's serializer, with the page's state.
-      await page.keyboard.press('F1');
-      await page.keyboard.type('Developer: Reload Window');
-      await page.locator('.quick-input-list').getByText('Developer: Reload Window', { exact: true }).waitFor();
-      await Promise.all([page.waitForEvent('load', { timeout: 60_000 }), page.keyboard.press('Enter')]);
+      // Through the palette as the other suites run commands: it waits for the input before typing and
+      // opens the palette again if the first F1 went astray (focus was in the page's frame).
+      const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+      await new Workbench(page, `settings-${theme}`).runCommand('Developer: Reload Window');
+      await reloaded;
       await page.getByRole('tab', { name: /^Settings: demo/ }).click({ timeout: 60_000 });
       s = settings();
       await s.locator('#frequency-text').getByText('Every 3 hours').waitFor({ timeout: 30_000 });

@@ -104,21 +104,24 @@ export class Workbench {
   /**
    * F1, the command's title, Enter: the palette as users run commands. A command hidden by a `when`
    * clause the extension has not set yet (it reads the integrations after activation) is looked for
-   * again, as a user would open the palette again.
+   * again, as a user would open the palette again. So is an F1 that opened nothing (focus was in a
+   * webview's frame, which forwards keys to the workbench only once it is ready).
    */
   async runCommand(title) {
     for (let attempt = 1; ; attempt++) {
-      await this.page.keyboard.press('F1');
-      await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-      await this.page.keyboard.type(title);
       const row = this.quickInput.locator('.monaco-list-row', { hasText: title }).first();
       try {
+        await this.page.keyboard.press('F1');
+        await this.quickInput.waitFor({ state: 'visible', timeout: 5000 });
+        await this.page.keyboard.type(title);
         await row.waitFor({ timeout: 3000 });
         await this.page.keyboard.press('Enter');
         return;
       } catch (err) {
         await this.page.keyboard.press('Escape');
         if (attempt === 4) throw err;
+        // Take focus back from a frame, as a user's click on the workbench would.
+        await this.page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
         await this.page.waitForTimeout(1000);
       }
     }
