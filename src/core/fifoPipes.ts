@@ -70,10 +70,7 @@ export function openFifoPipes(): FifoPipes | null {
       releaseTargetEnd: () => closeOnce(open, targetEnd),
       releaseTapEnd: () => closeOnce(open, tapEnd),
       handOver: () => {
-        for (const fd of [fromTap, toTarget]) {
-          const i = open.indexOf(fd);
-          if (i >= 0) open.splice(i, 1);
-        }
+        for (const fd of [fromTap, toTarget]) forget(open, fd);
       },
       close: () => {
         for (const fd of [...open]) closeOnce(open, fd);
@@ -87,11 +84,17 @@ export function openFifoPipes(): FifoPipes | null {
   }
 }
 
+/** Stops holding fd here; false if it was not held. */
+function forget(open: number[], fd: number): boolean {
+  const i = open.indexOf(fd);
+  if (i < 0) return false;
+  open.splice(i, 1);
+  return true;
+}
+
 /** Closes fd if this process still holds it here (never twice: the number may be reused). */
 function closeOnce(open: number[], fd: number): void {
-  const i = open.indexOf(fd);
-  if (i < 0) return;
-  open.splice(i, 1);
+  if (!forget(open, fd)) return;
   try {
     fs.closeSync(fd);
   } catch {

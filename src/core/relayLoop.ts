@@ -13,7 +13,7 @@
  */
 import { LineChecker } from './lineChecker';
 import type { RelayResult } from './relay';
-import { ReadTally } from './tapWrites';
+import { ReadTally, type ReadCounts } from './tapWrites';
 import type { BadLine } from './lineChecker';
 
 const NL = 0x0a;
@@ -42,7 +42,7 @@ export interface LoopHooks {
 
 export interface LoopResult extends RelayResult {
   /** How the tap wrote, as this loop read it (tapWrites.ts). */
-  reads: ReturnType<ReadTally['snapshot']>;
+  reads: ReadCounts;
 }
 
 export function relayLoop(io: LoopIo, hooks: LoopHooks): LoopResult {

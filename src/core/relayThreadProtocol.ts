@@ -33,6 +33,12 @@ export function closeEnd(flags: Int32Array, slot: typeof CLOSED_FROM_TAP | typeo
   }
 }
 
+/** Closes both ends that are still open: the thread as it ends, the main thread after it exited (it may have failed first). */
+export function closeBothEnds(flags: Int32Array, { fromTap, toTarget }: Pick<RelayThreadData, 'fromTap' | 'toTarget'>): void {
+  closeEnd(flags, CLOSED_FROM_TAP, fromTap);
+  closeEnd(flags, CLOSED_TO_TARGET, toTarget);
+}
+
 export type FromRelayThread =
   | { kind: 'progress'; records: Record<string, number> }
   | { kind: 'badLine'; bad: BadLine }

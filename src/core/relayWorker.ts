@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { relayLoop } from './relayLoop';
-import { ANSWER_YES, CLOSED_FROM_TAP, CLOSED_TO_TARGET, closeEnd, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
+import { ANSWER_YES, CLOSED_TO_TARGET, closeBothEnds, closeEnd, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
 
 const post = (m: FromRelayThread): void => parentPort!.postMessage(m);
 
@@ -46,7 +46,6 @@ function relay({ fromTap, toTarget, progressMs, shared }: RelayThreadData): void
   } catch (err) {
     post({ kind: 'failed', message: err instanceof Error ? err.message : String(err) });
   } finally {
-    closeEnd(flags, CLOSED_FROM_TAP, fromTap);
-    closeEnd(flags, CLOSED_TO_TARGET, toTarget);
+    closeBothEnds(flags, { fromTap, toTarget });
   }
 }

@@ -18,7 +18,7 @@ import { ReadAhead } from './readAhead';
 import { ReadPacing } from './readPacing';
 import type { RelaySource } from './relay';
 import { removeFolderOfFiles } from './removeFile';
-import { ReadTally } from './tapWrites';
+import { ReadTally, type ReadCounts } from './tapWrites';
 
 /**
  * What the first read is offered. Each read is then offered twice what the last one took, between
@@ -132,7 +132,7 @@ class SlabReader implements RelaySource {
   }
 
   /** How the tap wrote, as read so far (tapWrites.ts). */
-  reads(): ReturnType<ReadTally['snapshot']> {
+  reads(): ReadCounts {
     return this.tally.snapshot();
   }
 

@@ -22,6 +22,9 @@ export const MIN_BYTES = 32 * 1024 * 1024;
 /** Slower than this (bytes a millisecond, while output came), the event loop's relay keeps up. */
 export const MIN_BYTES_PER_MS = 40 * 1024;
 
+/** What a relay's reads saw of the tap's output; the job keeps it with the relay that read it. */
+export type ReadCounts = Omit<TapWrites, 'relay'>;
+
 export class ReadTally {
   private bytes = 0;
   private reads = 0;
@@ -38,7 +41,7 @@ export class ReadTally {
   }
 
   /** Taken as the output ends: `readingMs` runs from the first read until now. */
-  snapshot(): Omit<TapWrites, 'relay'> {
+  snapshot(): ReadCounts {
     return {
       bytes: this.bytes,
       reads: this.reads,

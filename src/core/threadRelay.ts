@@ -14,7 +14,7 @@ import type { Worker } from 'node:worker_threads';
 import type { FifoPipes } from './fifoPipes';
 import type { RelayOptions } from './relay';
 import type { LoopResult } from './relayLoop';
-import { ANSWER_NO, ANSWER_YES, CLOSED_FROM_TAP, CLOSED_TO_TARGET, closeEnd, SHARED_SLOTS, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
+import { ANSWER_NO, ANSWER_YES, CLOSED_TO_TARGET, closeBothEnds, SHARED_SLOTS, STOPPING_ANSWER, type FromRelayThread, type RelayThreadData } from './relayThreadProtocol';
 
 /**
  * The thread's script: dist/relay-worker.js beside the bundle; in the tests, which run the sources,
@@ -56,7 +56,7 @@ export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOpti
           new Worker(`require(${JSON.stringify(file)})`, { ...common, eval: true, execArgv: [...process.execArgv, '--require', 'tsx/cjs'] })
         : new Worker(file, common);
     } catch (err) {
-      closeWhatIsLeft(flags, data);
+      closeBothEnds(flags, data);
       reject(new Error(`the relay's thread could not start: ${err instanceof Error ? err.message : String(err)}`));
       return;
     }
@@ -86,7 +86,7 @@ export function relayOnThread(file: string, pipes: FifoPipes, options: RelayOpti
       failure ??= err.message;
     });
     worker.on('exit', () => {
-      closeWhatIsLeft(flags, data);
+      closeBothEnds(flags, data);
       if (settled) resolve(settled);
       else reject(new Error(`the relay's thread failed: ${failure ?? 'it exited without a result'}`));
     });
@@ -99,10 +99,4 @@ export interface RelayOnThread {
   done: Promise<LoopResult>;
   /** Whether the thread has ended the target's input (its output ended, or a bad line), as of now. */
   endedTargetInput(): boolean;
-}
-
-/** After the thread has exited: closes the ends it did not (it failed before it could). */
-function closeWhatIsLeft(flags: Int32Array, data: RelayThreadData): void {
-  closeEnd(flags, CLOSED_FROM_TAP, data.fromTap);
-  closeEnd(flags, CLOSED_TO_TARGET, data.toTarget);
 }
